@@ -1,0 +1,29 @@
+"""loyalty_rules: customer-management practice as explained, declarative rules.
+
+The package root is the public API; every other module is private and may move.
+"""
+
+from .decisions import ContactPolicy, Decision, Recommendation, Suppressed
+from .engine import Engine
+from .errors import (
+    EngineError, LoyaltyRulesError, PluginError, Problem, RecordError, RulesetError,
+    ScenarioError, UsageError,
+)
+from .hookspecs import hookimpl, hookspec
+from .language import ActionSpec, Computation, FactNamespace
+from .models import Customer, normalise_personality
+from .plugins import get_plugin_manager
+from .profile import Profile, ProfileParameters, derive_profile
+from .reading import Rejected, load_customers, parse_customer, read_customers
+from .registry import AttributeSpec
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ActionSpec", "AttributeSpec", "Computation", "ContactPolicy", "Customer", "Decision",
+    "Engine", "EngineError", "FactNamespace", "LoyaltyRulesError", "PluginError", "Problem",
+    "Profile", "ProfileParameters", "Recommendation", "RecordError", "Rejected",
+    "RulesetError", "ScenarioError", "Suppressed", "UsageError", "derive_profile",
+    "get_plugin_manager", "hookimpl", "hookspec", "load_customers", "normalise_personality",
+    "parse_customer", "read_customers",
+]

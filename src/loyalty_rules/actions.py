@@ -1,0 +1,69 @@
+"""The core action vocabulary of the contract: reviewed metadata, registered by the core plugin.
+
+`outbound` actions are contacts with the customer and count against the contact cap;
+`urgent` ones (complaint recovery, broken promises) are exempt from it; `audience="business"`
+actions (CMP-03's prevention review) are for the business, not the customer.
+"""
+
+from __future__ import annotations
+
+from .language import ActionSpec
+
+_A = ActionSpec
+
+CORE_ACTIONS: tuple[ActionSpec, ...] = (
+    _A("tell_industry_norm", "Tell the customer what is normal in the industry before committing.",
+       ("EXP-07", "EXP-08"), lever="lower_expectation"),
+    _A("under_promise", "Commit to less than you can deliver, then over-deliver (dominant).",
+       ("EXP-08",), lever="lower_expectation"),
+    _A("honest_reasons", "A conservative commitment with the real reasons and evidence "
+       "(analytical).", ("EXP-07", "EXP-08"), lever="lower_expectation"),
+    _A("meet_main_expectation", "Find and satisfy the customer's main expectation (social).",
+       ("EXP-08",), lever="lower_expectation"),
+    _A("set_expectations", "Say plainly what can and cannot be had before any commitment.",
+       ("EXP-05",), lever="lower_expectation"),
+    _A("pad_promise", "Quote a wait or lead time a little longer than the estimate.",
+       ("EXP-13",), lever="lower_expectation"),
+    _A("recover_broken_promise", "A promise was delivered worse than promised: recover now.",
+       ("EXP-01", "LOY-13"), urgent=True),
+    _A("acknowledge_and_apologize", "Admit the error and apologise.", ("CMP-01", "CMP-04"),
+       urgent=True),
+    _A("explain", "Explain the cause and the normal resolution process.", ("CMP-01", "CMP-04"),
+       urgent=True),
+    _A("compensate", "Compensate appropriately to repair trust.", ("CMP-04",), urgent=True),
+    _A("follow_up", "Follow up after the recovery and ask for feedback.",
+       ("CMP-01", "CMP-07", "CMP-08"), urgent=True),
+    _A("prevention_review", "The same complaint keeps coming back: review the cause.",
+       ("CMP-03",), outbound=False, audience="business", default_channel="visit"),
+    _A("at_risk_satisfied", "Satisfied but not delighted: treat as at risk of defection.",
+       ("LOY-01",), lever="raise_experience"),
+    _A("wake_dormant", "Contact first and ask whether we fell short.", ("CRM-02",)),
+    _A("activate_stalled_prospect", "A personal, humble letter asking for a meeting.",
+       ("CRM-01",), default_channel="letter"),
+    _A("win_back", "Find out why they left; reward a return on several channels.", ("CMP-06",)),
+    _A("keep_in_touch", "A valued customer not contacted for too long.", ("CRM-07", "CRM-08")),
+    _A("revisit_sms", "The 611 programme's text message (1st and 15th, 3 pm).", ("CRM-04",),
+       default_channel="sms"),
+    _A("revisit_call_short", "The 611 programme's 2-3 minute call on day 45 of the quarter.",
+       ("CRM-04",)),
+    _A("revisit_call_long", "The 611 programme's ~10 minute call at the quarter's end.",
+       ("CRM-04",)),
+    _A("greet_by_name", "Greet a returning customer by name with what you remember.",
+       ("LOY-11", "CRM-08"), outbound=False, default_channel="visit",
+       lever="raise_experience"),
+    _A("invite_loyalty_programme", "Invite a customer with potential into the programme.",
+       ("CRM-08", "LOY-14")),
+    _A("reward_and_nurture", "True friend: reward and nurture the relationship.", ("LOY-04",),
+       lever="raise_experience"),
+    _A("harvest_while_active", "Butterfly: make the most of current transactions; stop "
+       "investing when they cool.", ("LOY-04",)),
+    _A("grow_share_of_wallet", "Barnacle: grow share of wallet by up- and cross-selling.",
+       ("LOY-04",)),
+    _A("surprise", "A small, targeted, novel extra for a loyal customer.",
+       ("LOY-12", "EXP-10"), lever="raise_experience"),
+    _A("ask_referral", "Ask a delighted or advocate customer for a referral.",
+       ("LOY-02", "CRM-18")),
+    _A("upsell", "Offer the next tier up to a loyal customer with room to grow.", ("CRM-18",)),
+    _A("birthday_greeting", "A birthday greeting in the coming days.", ("CRM-17",),
+       default_channel="sms", lever="raise_experience"),
+)

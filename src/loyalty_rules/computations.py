@@ -1,0 +1,77 @@
+"""Computed values a rule may use (`{compute: NAME, ...}`): small, pure, reviewed functions.
+
+Plugins add their own through the `register_computations` hook. Nothing here evaluates text.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .language import Computation
+
+
+def commitment(deliverable: float, margin: float, lower_is_better: bool = True,
+               step: float = 1) -> float:
+    """The promise to make: deliverable worsened by `margin`, rounded the safe way.
+
+    For a lead time (lower is better) 14 days with margin 0.2 → 17 days (rounded up);
+    for a quantity (higher is better) 100 with margin 0.1 → 90 (rounded down).
+    """
+    if lower_is_better:
+        value = math.ceil(deliverable * (1 + margin) / step) * step
+    else:
+        value = math.floor(deliverable * (1 - margin) / step) * step
+    return _tidy(value)
+
+
+def pad(estimate: float, add: float = 0, margin: float = 0, step: float = 1) -> float:
+    """EXP-13: quote estimate + add + estimate × margin, rounded up to `step`."""
+    return _tidy(math.ceil((estimate + add + estimate * margin) / step) * step)
+
+
+def _tidy(value: float) -> float:
+    return int(value) if float(value).is_integer() else round(value, 4)
+
+
+def _add(a: float, b: float) -> float:
+    return _tidy(a + b)
+
+
+def _subtract(a: float, b: float) -> float:
+    return _tidy(a - b)
+
+
+def _multiply(a: float, b: float) -> float:
+    return _tidy(a * b)
+
+
+def _round(value: float, digits: int = 0) -> float:
+    return _tidy(round(value, int(digits)))
+
+
+def _smaller(a: float, b: float) -> float:
+    return min(a, b)
+
+
+def _larger(a: float, b: float) -> float:
+    return max(a, b)
+
+
+def _first(value: Any = None, default: Any = None) -> Any:
+    return default if value is None else value
+
+
+CORE_COMPUTATIONS: tuple[Computation, ...] = (
+    Computation("commitment", commitment, ("deliverable", "margin"), ("lower_is_better", "step"),
+                "deliverable worsened by margin, rounded the safe way (EXP-08, EXP-11)"),
+    Computation("pad", pad, ("estimate",), ("add", "margin", "step"),
+                "estimate + add + estimate × margin, rounded up (EXP-13)"),
+    Computation("add", _add, ("a", "b"), (), "a + b"),
+    Computation("subtract", _subtract, ("a", "b"), (), "a − b"),
+    Computation("multiply", _multiply, ("a", "b"), (), "a × b"),
+    Computation("round", _round, ("value",), ("digits",), "round to digits"),
+    Computation("min", _smaller, ("a", "b"), (), "the smaller of a and b"),
+    Computation("max", _larger, ("a", "b"), (), "the larger of a and b"),
+    Computation("first", _first, (), ("value", "default"), "value, or default when absent"),
+)

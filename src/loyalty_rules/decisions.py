@@ -1,0 +1,132 @@
+"""Decisions: what to do for a customer, why, and what was held back.
+
+`arbitrate` applies the two policies every decision goes through:
+
+1. one recommendation per action per customer: the highest priority wins (ties: the rule
+   met first, in ruleset order); the others go to `suppressed`;
+2. a contact cap: at most `max_contacts` outbound contacts in a rolling `window_days`,
+   counted from the customer's contact history plus today's recommendations, highest priority
+   first. Urgent actions (complaint recovery, broken promises) are never dropped (they still
+   count); actions for the business (CMP-03) are not contacts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from .language import ActionSpec
+from .models import Contact, Customer
+
+
+@attrs.frozen
+class Recommendation:
+    action: str
+    ruleset: str
+    rule: str
+    guidance: tuple[str, ...]
+    priority: int
+    channel: str
+    due: dt.date
+    params: Mapping[str, Any] = attrs.field(factory=dict)
+    script: str = ""
+    explanation: Mapping[str, Any] = attrs.field(factory=dict)
+    order: int = attrs.field(default=0, eq=False, repr=False)  # rule order, for ties
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action, "ruleset": self.ruleset, "rule": self.rule,
+            "guidance": list(self.guidance), "priority": self.priority,
+            "channel": self.channel, "due": self.due.isoformat(), "params": dict(self.params),
+            "script": self.script, "explanation": dict(self.explanation),
+        }
+
+
+@attrs.frozen
+class Suppressed:
+    action: str
+    rule: str
+    ruleset: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "rule": self.rule, "ruleset": self.ruleset,
+                "reason": self.reason}
+
+
+@attrs.frozen
+class Decision:
+    """The outcome for one customer as of a date: the contract's output object."""
+
+    customer_id: str
+    as_of: dt.date
+    profile: Mapping[str, Any]
+    recommendations: tuple[Recommendation, ...] = ()
+    suppressed: tuple[Suppressed, ...] = ()
+
+    @property
+    def actions(self) -> list[str]:
+        return [r.action for r in self.recommendations]
+
+    def recommendation(self, action: str) -> Recommendation | None:
+        return next((r for r in self.recommendations if r.action == action), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "customer_id": self.customer_id,
+            "as_of": self.as_of.isoformat(),
+            "profile": dict(self.profile),
+            "recommendations": [r.to_dict() for r in self.recommendations],
+            "suppressed": [s.to_dict() for s in self.suppressed],
+        }
+
+
+@attrs.frozen
+class ContactPolicy:
+    """At most `max_contacts` outbound contacts per rolling `window_days` (0 disables)."""
+
+    max_contacts: int = 3
+    window_days: int = 7
+
+    def recent_contacts(self, customer: Customer, as_of: dt.date) -> int:
+        since = as_of - dt.timedelta(days=self.window_days - 1)
+        return sum(1 for e in customer.events
+                   if isinstance(e, Contact) and e.direction == "outbound"
+                   and since <= e.at <= as_of)
+
+
+def _rank(rec: Recommendation) -> tuple[int, int]:
+    return (-rec.priority, rec.order)
+
+
+def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, ActionSpec],
+              policy: ContactPolicy, already_contacted: int
+              ) -> tuple[tuple[Recommendation, ...], tuple[Suppressed, ...]]:
+    """One recommendation per action, then the contact cap; returns (kept, suppressed)."""
+    suppressed: list[Suppressed] = []
+    best: dict[str, Recommendation] = {}
+    for rec in sorted(candidates, key=_rank):
+        winner = best.get(rec.action)
+        if winner is None:
+            best[rec.action] = rec
+        else:
+            suppressed.append(Suppressed(
+                rec.action, rec.rule, rec.ruleset,
+                f"duplicate action: rule {winner.rule!r} (priority {winner.priority}) chosen"))
+    kept: list[Recommendation] = []
+    used = already_contacted
+    for rec in sorted(best.values(), key=lambda r: (-r.priority, r.order, r.action)):
+        spec = actions.get(rec.action)
+        outbound = spec is None or spec.outbound
+        if outbound and policy.max_contacts > 0:
+            if used >= policy.max_contacts and not (spec is not None and spec.urgent):
+                suppressed.append(Suppressed(
+                    rec.action, rec.rule, rec.ruleset,
+                    f"contact cap: {policy.max_contacts} per {policy.window_days} days"))
+                continue
+            used += 1
+        kept.append(rec)
+    return tuple(kept), tuple(suppressed)

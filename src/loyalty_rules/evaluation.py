@@ -1,0 +1,241 @@
+"""From customers to decisions: facts in, firings out, recommendations built in Python.
+
+durable_rules only matches; everything it cannot do deterministically (dates, computed
+values, scripts, arbitration) happens here, from the input and `as_of` alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from .building import Setup
+from .compiler import CUSTOMER, CompiledRule, Program
+from .decisions import Decision, Recommendation, arbitrate
+from .errors import EngineError, Problem, RecordError
+from .host import SESSION, RuleHost
+from .language import Compute, Derive, FieldRef, Literal, ParamRef, Value
+from .models import Customer
+from .profile import derive_profile
+from .reading import Rejected, _as_date
+from .registry import AttributeSpec, Registry
+from .scripts import ANONYMOUS, render
+
+PRIVATE_PROFILE_KEYS = ("customer_id", "name")
+
+
+@attrs.define
+class Prepared:
+    """One customer's facts for one evaluation."""
+
+    customer: Customer
+    profile: dict[str, Any]  # values + plugin namespaces + derived
+    facts: list[dict[str, Any]]  # [customer fact, item facts...]
+    derived: dict[str, Any]
+    firings: list[tuple[CompiledRule, int]] = attrs.field(factory=list)
+
+
+def _check_attributes(customer: Customer, specs: Mapping[str, AttributeSpec]) -> list[Problem]:
+    problems = []
+    for name, spec in specs.items():
+        if name not in customer.attributes or customer.attributes[name] is None:
+            continue
+        value = customer.attributes[name]
+        ok = {"string": isinstance(value, str),
+              "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+              "integer": isinstance(value, int) and not isinstance(value, bool),
+              "boolean": isinstance(value, bool)}.get(spec.type)
+        if spec.type == "date":
+            try:
+                _as_date(value, name)
+                ok = True
+            except Exception:
+                ok = False
+        if not ok:
+            problems.append(Problem(f"expected a {spec.type}, got {value!r}",
+                                    path=f"attributes.{name}"))
+    return problems
+
+
+def prepare(customer: Customer, as_of: dt.date, setup: Setup, registry: Registry,
+            index: int) -> Prepared:
+    """Derive the profile and plugin facts; raise RecordError naming the field or plugin."""
+    problems = _check_attributes(customer, registry.attributes)
+    if problems:
+        raise RecordError(problems)
+    profile = derive_profile(customer, as_of, setup.profile)
+    values = dict(profile.values)
+    for name, space in setup.vocabulary.namespaces.items():
+        try:
+            computed = space.calculate(customer, as_of, profile)
+        except Exception as exc:
+            raise RecordError([Problem(f"plugin {space.plugin!r} could not derive its facts: "
+                                       f"{type(exc).__name__}: {exc}", path=name)]) from None
+        if computed is None:
+            continue
+        unknown = set(computed) - set(space.fields)
+        if unknown:
+            raise RecordError([Problem(f"plugin {space.plugin!r} returned undeclared fields "
+                                       f"{sorted(unknown)}", path=name)])
+        values[name] = {k: v for k, v in computed.items() if v is not None}
+    derived: dict[str, Any] = {}
+    base = dict(values, fact=CUSTOMER, id=f"{index}:0", sid=SESSION)
+    facts = [base]
+    for number, item in enumerate(profile.items, start=1):
+        facts.append(dict(values, fact=item.kind, id=f"{index}:{number}", sid=SESSION,
+                          **{item.kind: item.values}))
+    return Prepared(customer, values, facts, derived)
+
+
+def read_field(fact: Mapping[str, Any], name: str) -> Any:
+    head, _, tail = name.partition(".")
+    if not tail:
+        return fact.get(name)
+    inner = fact.get(head)
+    return inner.get(tail) if isinstance(inner, Mapping) else None
+
+
+def evaluate_value(value: Value, fact: Mapping[str, Any], rule: CompiledRule,
+                   setup: Setup) -> Any:
+    if isinstance(value, Literal):
+        return value.value
+    if isinstance(value, FieldRef):
+        return read_field(fact, value.name)
+    if isinstance(value, ParamRef):
+        return rule.parameters[value.name]
+    assert isinstance(value, Compute)
+    args = {k: evaluate_value(v, fact, rule, setup) for k, v in value.args}
+    spec = setup.vocabulary.computations[value.name]
+    if value.name != "first" and any(v is None for v in args.values()):
+        return None  # a computation over an absent value is absent
+    try:
+        return spec.function(**args)
+    except Exception as exc:
+        raise EngineError(f"rule {rule.key!r}: computation {value.name!r} failed: "
+                          f"{type(exc).__name__}: {exc}") from None
+
+
+def run_strata(host: RuleHost, program: Program, batch: Sequence[Prepared | None],
+               setup: Setup) -> dict[int, Problem]:
+    """Fire every part over the batch; derived values flow between strata.
+
+    A failing call is retried one customer at a time, so one bad customer never costs the
+    others their decisions. Returns the problems of the customers that failed.
+    """
+    failed: dict[int, Problem] = {}
+    for stratum in range(program.strata):
+        for part in (p for p in program.parts if p.stratum == stratum):
+            owners: dict[str, int] = {}
+            facts = []
+            for index, prepared in enumerate(batch):
+                if prepared is None or index in failed:
+                    continue
+                for fact in prepared.facts:
+                    if fact["fact"] == part.kind:
+                        facts.append(fact)
+                        owners[fact["id"]] = index
+            if not facts:
+                continue
+            try:
+                fired = host.fire(part.name, facts)
+            except EngineError:
+                fired = []
+                for index in sorted(set(owners.values())):
+                    own = [f for f in facts if owners[f["id"]] == index]
+                    try:
+                        fired += host.fire(part.name, own)
+                    except EngineError as err:
+                        failed[index] = Problem(str(err), path=f"ruleset part {part.name}")
+            for key, fact_id in fired:
+                index = owners[fact_id]
+                if index in failed:
+                    continue
+                prepared = batch[index]
+                assert prepared is not None
+                number = int(fact_id.partition(":")[2])
+                rule = program.rules[key]
+                prepared.firings.append((rule, number))
+                if isinstance(rule.rule.then, Derive):
+                    try:
+                        value = evaluate_value(rule.rule.then.value, prepared.facts[number],
+                                               rule, setup)
+                    except EngineError as err:
+                        failed[index] = Problem(str(err))
+                        continue
+                    prepared.derived[rule.rule.then.name] = value
+        for prepared in batch:  # derived values become readable by the next stratum
+            if prepared is not None and prepared.derived:
+                for fact in prepared.facts:
+                    fact["derived"] = dict(prepared.derived)
+    return failed
+
+
+def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
+           order: Mapping[str, int], locale: str | None) -> Decision:
+    customer = prepared.customer
+    language = locale or customer.locale or "en"
+    candidates: list[Recommendation] = []
+    for rule, number in prepared.firings:
+        then = rule.rule.then
+        if isinstance(then, Derive):
+            continue
+        fact = prepared.facts[number]
+        params = {}
+        for name, value in then.params:
+            result = evaluate_value(value, fact, rule, setup)
+            if result is not None:
+                params[name] = result
+        spec = registry.actions[then.action]
+        channel = then.channel or (customer.preferred_channel if spec.outbound else None) \
+            or spec.default_channel
+        due = as_of + dt.timedelta(days=then.due_in_days)
+        template = setup.scripts[then.script_key][language]
+        script = render(template, {**params, "name": customer.name or ANONYMOUS[language],
+                                   "due": due.isoformat(), "channel": channel})
+        explanation = {name: read_field(fact, name) for name in rule.reads}
+        candidates.append(Recommendation(
+            then.action, rule.ruleset.name, rule.rule.id, rule.rule.guidance, then.priority,
+            channel, due, params, script, explanation, order[rule.key]))
+    already = setup.policy.recent_contacts(customer, as_of)
+    kept, suppressed = arbitrate(candidates, registry.actions, setup.policy, already)
+    profile = {k: v for k, v in prepared.profile.items() if k not in PRIVATE_PROFILE_KEYS}
+    if prepared.derived:
+        profile["derived"] = dict(prepared.derived)
+    return Decision(customer.id, as_of, profile, kept, suppressed)
+
+
+def rejected(customer: Customer, problems: Sequence[Problem]) -> Rejected:
+    """A rejection located at the customer's record (file and line) when it has one."""
+    if customer.source is not None:
+        file, line = customer.source
+        problems = [attrs.evolve(p, file=file, line=line) for p in problems]
+    return Rejected(tuple(problems), customer.id)
+
+
+def evaluate_batch(host: RuleHost, program: Program, setup: Setup, registry: Registry,
+                   customers: Sequence[Customer], as_of: dt.date, locale: str | None,
+                   order: Mapping[str, int]) -> list[Decision | Rejected]:
+    prepared: list[Prepared | None] = []
+    results: list[Decision | Rejected | None] = []
+    for index, customer in enumerate(customers):
+        try:
+            prepared.append(prepare(customer, as_of, setup, registry, index))
+            results.append(None)
+        except RecordError as err:
+            prepared.append(None)
+            results.append(rejected(customer, err.problems))
+    failed = run_strata(host, program, prepared, setup)
+    for index, item in enumerate(prepared):
+        if item is None:
+            continue
+        if index in failed:
+            results[index] = rejected(item.customer, (failed[index],))
+            continue
+        try:
+            results[index] = decide(item, as_of, setup, registry, order, locale)
+        except EngineError as err:
+            results[index] = rejected(item.customer, (Problem(str(err)),))
+    return [r for r in results if r is not None]

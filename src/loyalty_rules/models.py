@@ -1,0 +1,173 @@
+"""Customers and their history as facts: frozen attrs models of the interchange contract.
+
+Raw dicts stop at the boundary (`loyalty_rules.reading`); everything past it is one of these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar, Union
+
+import attrs
+
+PERSONALITIES = ("dominant", "analytical", "social")
+
+#: Every personality label of the contract, normalised to the three types of EXP-08
+#: (the four temperaments map as CRM-14 says: powerful → dominant, perfect → analytical,
+#: popular and peaceful → social).
+PERSONALITY_LABELS: dict[str, str] = {
+    "dominant": "dominant",
+    "analytical": "analytical",
+    "social": "social",
+    "powerful": "dominant",
+    "perfect": "analytical",
+    "popular": "social",
+    "peaceful": "social",
+    "主导型": "dominant",
+    "分析型": "analytical",
+    "社交型": "social",
+    "力量型": "dominant",
+    "完美型": "analytical",
+    "活泼型": "social",
+    "和平型": "social",
+}
+
+KINDS = ("individual", "corporate", "channel")
+ORIENTATIONS = ("price", "value", "added_value", "composite")
+CHANNELS = ("phone", "sms", "email", "letter", "wechat", "visit")
+LOCALES = ("en", "zh")
+RECOVERY_STEPS = ("acknowledged", "explained", "compensated", "followed_up")
+
+
+def normalise_personality(label: str | None) -> str | None:
+    """Map any accepted label to `dominant`, `analytical` or `social`; unknown → None."""
+    if label is None:
+        return None
+    return PERSONALITY_LABELS.get(label.strip().lower()) or PERSONALITY_LABELS.get(label.strip())
+
+
+@attrs.frozen
+class Visit:
+    type: ClassVar[str] = "visit"
+    at: dt.date
+    channel: str | None = None
+
+
+@attrs.frozen
+class Purchase:
+    type: ClassVar[str] = "purchase"
+    at: dt.date
+    amount: float
+    profit: float | None = None
+
+    @property
+    def profit_or_amount(self) -> float:
+        return self.amount if self.profit is None else self.profit
+
+
+@attrs.frozen
+class Contact:
+    type: ClassVar[str] = "contact"
+    at: dt.date
+    channel: str | None = None
+    direction: str = "outbound"
+    action: str | None = None
+
+
+@attrs.frozen
+class Complaint:
+    type: ClassVar[str] = "complaint"
+    at: dt.date
+    id: str | None = None
+    topic: str | None = None
+    severity: int | None = None
+    resolved_at: dt.date | None = None
+
+
+@attrs.frozen
+class Recovery:
+    type: ClassVar[str] = "recovery"
+    at: dt.date
+    complaint_id: str | None = None
+    step: str = "acknowledged"
+
+
+@attrs.frozen
+class Survey:
+    type: ClassVar[str] = "survey"
+    at: dt.date
+    score: float
+    scale: float = 5
+
+
+@attrs.frozen
+class Request:
+    type: ClassVar[str] = "request"
+    at: dt.date
+    dimension: str | None = None
+    expected: float | None = None
+    deliverable: float | None = None
+    unit: str | None = None
+
+
+@attrs.frozen
+class Promise:
+    type: ClassVar[str] = "promise"
+    at: dt.date
+    dimension: str | None = None
+    promised: float | None = None
+    delivered: float | None = None
+    unit: str | None = None
+    lower_is_better: bool = True
+
+
+@attrs.frozen
+class Referral:
+    type: ClassVar[str] = "referral"
+    at: dt.date
+    referred_id: str | None = None
+
+
+@attrs.frozen
+class Churn:
+    type: ClassVar[str] = "churn"
+    at: dt.date
+    reason: str | None = None
+
+
+Event = Union[
+    Visit, Purchase, Contact, Complaint, Recovery, Survey, Request, Promise, Referral, Churn
+]
+
+EVENT_TYPES: dict[str, type] = {
+    cls.type: cls
+    for cls in (Visit, Purchase, Contact, Complaint, Recovery, Survey, Request, Promise,
+                Referral, Churn)
+}
+
+
+def _sorted_events(events: Any) -> tuple[Event, ...]:
+    # Stable: same-day events keep their input order.
+    return tuple(sorted(events, key=lambda e: e.at))
+
+
+@attrs.frozen
+class Customer:
+    """One customer and their whole history, as the contract describes it."""
+
+    id: str
+    name: str | None = None
+    personality: str | None = None  # normalised: dominant / analytical / social / None
+    personality_label: str | None = None  # as given, for explanations
+    kind: str = "individual"
+    orientation: str | None = None
+    birthday: dt.date | None = None
+    preferred_channel: str | None = None
+    locale: str | None = None
+    attributes: dict[str, Any] = attrs.field(factory=dict)
+    events: tuple[Event, ...] = attrs.field(default=(), converter=_sorted_events)
+    #: where the record came from, as (file, line); not part of the customer's identity
+    source: tuple[str, int] | None = attrs.field(default=None, eq=False, repr=False)
+
+    def events_of(self, cls: type) -> list[Any]:
+        return [e for e in self.events if isinstance(e, cls)]

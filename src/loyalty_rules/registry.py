@@ -1,0 +1,131 @@
+"""What the active plugins registered, each item attributed to the plugin that registered it.
+
+`collect(manager, active)` calls every collector hook once per active plugin, so a conflict
+(two plugins registering one name) can name both, and a failing plugin is named in its error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pluggy
+
+from .errors import PluginError
+from .language import ActionSpec, Computation, FactNamespace
+
+ATTRIBUTE_TYPES = ("string", "number", "integer", "boolean", "date")
+
+
+@attrs.frozen
+class AttributeSpec:
+    """A customer attribute a plugin reads from the record's `attributes` object."""
+
+    name: str
+    type: str
+    description: str = ""
+    required: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.type not in ATTRIBUTE_TYPES:
+            raise ValueError(f"attribute type must be one of {', '.join(ATTRIBUTE_TYPES)}")
+
+
+@attrs.define
+class Registry:
+    actions: dict[str, ActionSpec] = attrs.field(factory=dict)
+    computations: dict[str, Computation] = attrs.field(factory=dict)
+    namespaces: dict[str, FactNamespace] = attrs.field(factory=dict)
+    attributes: dict[str, AttributeSpec] = attrs.field(factory=dict)
+    scripts: dict[str, dict[str, str]] = attrs.field(factory=dict)
+    ruleset_sources: list[tuple[str, Any]] = attrs.field(factory=list)  # (plugin, path)
+    owner: dict[tuple[str, str], str] = attrs.field(factory=dict)  # (kind, name) -> plugin
+
+    def claim(self, kind: str, name: str, plugin: str) -> None:
+        other = self.owner.get((kind, name))
+        if other is not None and other != plugin:
+            raise PluginError(plugin, f"{kind} {name!r} is already registered by plugin "
+                              f"{other!r}")
+        if other == plugin:
+            raise PluginError(plugin, f"{kind} {name!r} is registered twice")
+        self.owner[(kind, name)] = plugin
+
+    def added_by(self, plugin: str) -> dict[str, list[str]]:
+        """What one plugin added, by kind (for `loyalty-rules plugins`)."""
+        found: dict[str, list[str]] = {}
+        for (kind, name), owner in self.owner.items():
+            if owner == plugin:
+                found.setdefault(kind, []).append(name)
+        return {k: sorted(v) for k, v in sorted(found.items())}
+
+
+def _expect(plugin: str, kind: str, value: Any, cls: type) -> None:
+    if not isinstance(value, cls):
+        raise PluginError(plugin, f"register_{kind}: expected a {cls.__name__}, got "
+                          f"{type(value).__name__}")
+
+
+def _registrars(registry: Registry, plugin: str) -> dict[str, Callable[..., None]]:
+    def action(spec: ActionSpec) -> None:
+        _expect(plugin, "actions", spec, ActionSpec)
+        registry.claim("action", spec.name, plugin)
+        registry.actions[spec.name] = spec
+
+    def computation(spec: Computation) -> None:
+        _expect(plugin, "computations", spec, Computation)
+        registry.claim("computation", spec.name, plugin)
+        registry.computations[spec.name] = spec
+
+    def namespace(spec: FactNamespace) -> None:
+        _expect(plugin, "fact_calculators", spec, FactNamespace)
+        registry.claim("fact namespace", spec.namespace, plugin)
+        registry.namespaces[spec.namespace] = attrs.evolve(spec, plugin=plugin)
+
+    def attribute(spec: AttributeSpec) -> None:
+        _expect(plugin, "attributes", spec, AttributeSpec)
+        registry.claim("attribute", spec.name, plugin)
+        registry.attributes[spec.name] = spec
+
+    def script(key: str, *, en: str, zh: str) -> None:
+        if not isinstance(en, str) or not isinstance(zh, str):
+            raise PluginError(plugin, f"script {key!r}: en and zh must both be text")
+        registry.claim("script", key, plugin)
+        registry.scripts[key] = {"en": en, "zh": zh}
+
+    def ruleset(path: Any) -> None:
+        if not hasattr(path, "read_text") and not isinstance(path, (str, Path)):
+            raise PluginError(plugin, f"register_rulesets: expected a path, got "
+                              f"{type(path).__name__}")
+        registry.ruleset_sources.append((plugin, path))
+
+    return {"register_actions": action, "register_computations": computation,
+            "register_fact_calculators": namespace, "register_attributes": attribute,
+            "register_scripts": script, "register_rulesets": ruleset}
+
+
+HOOKS = ("register_computations", "register_actions", "register_attributes",
+         "register_fact_calculators", "register_scripts", "register_rulesets")
+
+
+def collect(manager: pluggy.PluginManager, active: Iterable[str]) -> Registry:
+    """Call every collector hook of every active plugin; conflicts and failures name plugins."""
+    registry = Registry()
+    active = list(active)
+    plugins = {name: manager.get_plugin(name) for name in active}
+    for name, plugin in plugins.items():
+        if plugin is None:
+            known = ", ".join(sorted(n for n, _ in manager.list_name_plugin() if n))
+            raise PluginError(name, f"not installed (installed: {known})")
+    everyone = [p for _, p in manager.list_name_plugin()]
+    for hook in HOOKS:
+        for name, plugin in plugins.items():
+            caller = manager.subset_hook_caller(hook, [p for p in everyone if p is not plugin])
+            try:
+                caller(register=_registrars(registry, name)[hook])
+            except PluginError:
+                raise
+            except Exception as exc:  # a plugin's bug: name the plugin, keep the host alive
+                raise PluginError(name, f"{hook} failed: {type(exc).__name__}: {exc}") from exc
+    return registry

@@ -1,0 +1,1 @@
+"""pytest plugin and fixtures for ruleset and plugin authors (registered via `pytest11`)."""
