@@ -66,6 +66,9 @@ class Decision:
     profile: Mapping[str, Any]
     recommendations: tuple[Recommendation, ...] = ()
     suppressed: tuple[Suppressed, ...] = ()
+    #: every rule that matched (``ruleset/rule``), derive rules included: for coverage and
+    #: debugging; not part of the contract's output
+    fired: tuple[str, ...] = attrs.field(default=(), eq=False)
 
     @property
     def actions(self) -> list[str]:

@@ -204,7 +204,8 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
     profile = {k: v for k, v in prepared.profile.items() if k not in PRIVATE_PROFILE_KEYS}
     if prepared.derived:
         profile["derived"] = dict(prepared.derived)
-    return Decision(customer.id, as_of, profile, kept, suppressed)
+    fired = tuple(dict.fromkeys(rule.key for rule, _ in prepared.firings))
+    return Decision(customer.id, as_of, profile, kept, suppressed, fired)
 
 
 def rejected(customer: Customer, problems: Sequence[Problem]) -> Rejected:
