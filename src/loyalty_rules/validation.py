@@ -329,7 +329,11 @@ class _Checker:
             when = None
         else:
             when = self.condition(data["when"], f"{path}.when", for_each)
-        then = self.then(data.get("then"), f"{path}.then", for_each)
+        if "then" not in data:
+            self.error(path, "missing required key: then")
+            then = None
+        else:
+            then = self.then(data["then"], f"{path}.then", for_each)
         if not rule_id or when is None or then is None or not guidance:
             return None
         return Rule(rule_id, guidance, when, then, for_each,
@@ -462,15 +466,16 @@ def parse_ruleset(data: Any, lines: Lines, file: str, vocabulary: Vocabulary,
         ids: dict[str, int] = {}
         for index, raw in enumerate(raw_rules):
             path = f"$.rules[{index}]"
+            raw_id = raw.get("id") if isinstance(raw, Mapping) else None
+            duplicate = isinstance(raw_id, str) and raw_id in ids
             rule = check.rule(raw, path)
-            if rule is None:
-                continue
-            if rule.id in ids:
-                check.error(f"{path}.id", f"duplicate rule id {rule.id!r} (first at line "
-                            f"{ids[rule.id]})")
-                continue
-            ids[rule.id] = lines(f"{path}.id")
-            rules.append(rule)
+            if duplicate:
+                check.error(f"{path}.id", f"duplicate rule id {raw_id!r} (first at line "
+                            f"{ids[raw_id]})")
+            elif isinstance(raw_id, str):
+                ids[raw_id] = lines(f"{path}.id")
+            if rule is not None and not duplicate:
+                rules.append(rule)
     scripts = check.scripts(data.get("scripts"))
     for key, texts in scripts.items():
         for locale, text in texts.items():
