@@ -57,7 +57,10 @@ class Part:
     name: str  # the durable_rules ruleset name
     kind: str  # the fact kind it receives
     stratum: int
-    definition: dict[str, Any]  # durable_rules JSON, with string `run` names
+    definition: dict[str, Any]  # durable_rules JSON; rule names are "ruleset/rule-id"
+    #: the top-level fact keys its conditions read: facts are cut down to these before they
+    #: cross into durable_rules, which JSON-encodes every fact and decodes it at every firing
+    reads: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -69,7 +72,7 @@ class Program:
     strata: int
 
     def fresh_definitions(self) -> dict[str, dict[str, Any]]:
-        """Deep copies: durable_rules mutates what it is given."""
+        """Deep copies, so nothing downstream can change the program."""
         return {part.name: copy.deepcopy(part.definition) for part in self.parts}
 
 
@@ -154,8 +157,9 @@ def _strata(entries: list[tuple[Ruleset, Rule]]) -> dict[tuple[str, str], int]:
             return level[key]
         if key in visiting:
             rs, r = where[key]
-            problems.append(Problem("derived facts depend on each other in a cycle",
-                                    file=rs.file, line=r.line, path=f"rule {r.id!r}"))
+            problems.append(Problem(f"rule {r.id!r}: derived facts depend on each other in a "
+                                    "cycle", file=rs.file, line=r.line,
+                                    path=f"$.rules[{rs.rules.index(r)}]"))
             return 0
         visiting.add(key)
         depth = 0
@@ -196,12 +200,13 @@ def compile_rulesets(rulesets: Iterable[Ruleset],
             problems.append(Problem(
                 f"the conditions compile to {tests} tests; at most {MAX_TESTS_PER_PART // 4} "
                 "fit durable_rules (split long `in` lists or the rule)",
-                file=ruleset.file, line=rule.line, path=f"rule {rule.id!r}"))
+                file=ruleset.file, line=rule.line,
+                path=f"$.rules[{ruleset.rules.index(rule)}]"))
             continue
-        compiled[key] = CompiledRule(key, ruleset, rule, stratum,
-                                     tuple(condition_fields(rule.when)), dict(values))
+        reads = tuple(condition_fields(rule.when))
+        compiled[key] = CompiledRule(key, ruleset, rule, stratum, reads, dict(values))
         grouped.setdefault((stratum, kind), []).append(
-            (key, {"all": [{"m": expression}], "run": key}))
+            (key, {"all": [{"m": expression}]}))
     if problems:
         raise RulesetError(problems)
     parts: list[Part] = []
@@ -221,9 +226,24 @@ def compile_rulesets(rulesets: Iterable[Ruleset],
     return Program(tuple(parts), compiled, strata)
 
 
+def _top_keys(expression: Any, found: dict[str, None]) -> None:
+    if isinstance(expression, dict):
+        for key, value in expression.items():
+            if key in ("$and", "$or"):
+                for item in value:
+                    _top_keys(item, found)
+            elif key.startswith("$"):
+                _top_keys(value, found)
+            else:
+                found.setdefault(key.partition(".")[0])
+
+
 def _part(stratum: int, kind: str, index: int,
           rules: list[tuple[str, dict[str, Any]]]) -> Part:
-    definition: dict[str, Any] = {SENTINEL: {"all": [{"m": {"$ex": {"fact": 1}}}],
-                                             "run": SENTINEL}}
+    definition: dict[str, Any] = {SENTINEL: {"all": [{"m": {"$ex": {"fact": 1}}}]}}
     definition.update(rules)
-    return Part(f"part{index}_s{stratum}_{kind}", kind, stratum, definition)
+    reads: dict[str, None] = {}
+    for _, rule in rules:
+        _top_keys(rule["all"][0]["m"], reads)
+    return Part(f"part{index}_s{stratum}_{kind}", kind, stratum, definition,
+                tuple(k for k in reads if k != "fact"))

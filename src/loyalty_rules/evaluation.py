@@ -82,10 +82,10 @@ def prepare(customer: Customer, as_of: dt.date, setup: Setup, registry: Registry
                                        f"{sorted(unknown)}", path=name)])
         values[name] = {k: v for k, v in computed.items() if v is not None}
     derived: dict[str, Any] = {}
-    base = dict(values, fact=CUSTOMER, id=f"{index}:0", sid=SESSION)
+    base = dict(values, fact=CUSTOMER, id=f"{index}:0")
     facts = [base]
     for number, item in enumerate(profile.items, start=1):
-        facts.append(dict(values, fact=item.kind, id=f"{index}:{number}", sid=SESSION,
+        facts.append(dict(values, fact=item.kind, id=f"{index}:{number}",
                           **{item.kind: item.values}))
     return Prepared(customer, values, facts, derived)
 
@@ -130,12 +130,16 @@ def run_strata(host: RuleHost, program: Program, batch: Sequence[Prepared | None
         for part in (p for p in program.parts if p.stratum == stratum):
             owners: dict[str, int] = {}
             facts = []
+            reads = part.reads
             for index, prepared in enumerate(batch):
                 if prepared is None or index in failed:
                     continue
                 for fact in prepared.facts:
                     if fact["fact"] == part.kind:
-                        facts.append(fact)
+                        # only what the part's conditions read crosses into durable_rules
+                        sent = {k: fact[k] for k in reads if k in fact}
+                        sent["fact"], sent["id"], sent["sid"] = fact["fact"], fact["id"], SESSION
+                        facts.append(sent)
                         owners[fact["id"]] = index
             if not facts:
                 continue
