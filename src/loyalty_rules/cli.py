@@ -83,12 +83,15 @@ def main() -> None:
               help="Language of the scripts; default: each customer's locale.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write to a file instead of standard output.")
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Processes to evaluate with; default: the machine's cores.")
 @guarded
 def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
              rulesets: tuple[Path, ...], params: tuple[str, ...], fmt: str | None,
-             locale: str | None, output: Path | None) -> None:
+             locale: str | None, output: Path | None, workers: int | None) -> None:
     """Evaluate customers (JSON Lines, JSON, or a folder with customers.csv + events.csv)."""
     from .engine import Engine, _as_date
+    from .progress import Progress
     from .reading import Rejected, read_customers
 
     day = _as_date(as_of)
@@ -98,14 +101,17 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "json"
     read = rejected = 0
+    results = engine.evaluate_many(read_customers(*paths), day,
+                                   workers=workers or os.cpu_count() or 1)
     try:
-        with Writer(stream, fmt) as writer:
-            for result in engine.evaluate_many(read_customers(*paths), day):
+        with Writer(stream, fmt) as writer, Progress(paths) as progress:
+            for result in results:
                 read += 1
+                progress.advance()
                 if isinstance(result, Rejected):
                     rejected += 1
                     for problem in result.problems:
-                        click.echo(str(problem), err=True)
+                        progress.echo(str(problem))
                 else:
                     writer.write(result)
     finally:

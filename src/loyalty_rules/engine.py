@@ -63,6 +63,10 @@ class Engine:
             raise UsageError(f"locale: expected en or zh, got {locale!r}")
         if batch_size < 1:
             raise UsageError("batch_size must be at least 1")
+        rulesets = tuple(rulesets)
+        # what a worker process needs to build an equal engine (see parallel.EngineRecipe)
+        self._construction = (tuple(str(Path(p).resolve()) for p in rulesets),
+                              dict(parameters or {}), plugin_manager is None)
         self.plugin_manager = plugin_manager or get_plugin_manager()
         names = [CORE] if self.plugin_manager.get_plugin(CORE) is not None else []
         self.plugins: tuple[str, ...] = tuple(dict.fromkeys([*names, *plugins]))
@@ -92,14 +96,20 @@ class Engine:
         return result
 
     def evaluate_many(self, customers: Iterable[Customer | Rejected | Mapping[str, Any]],
-                      as_of: dt.date | str, *, locale: str | None = None
+                      as_of: dt.date | str, *, locale: str | None = None, workers: int = 1
                       ) -> Iterator[Decision | Rejected]:
         """Stream decisions in input order; a bad record comes out as a `Rejected`.
 
         `Rejected` items from `read_customers` pass through unchanged, so read = evaluated +
         rejected always holds. Memory stays flat: customers are evaluated in batches.
+        With ``workers > 1`` the batches are spread over that many processes, each building
+        its own engine from this one's arguments (see `loyalty_rules.parallel`).
         """
         day = _as_date(as_of)
+        if workers != 1:
+            from .parallel import evaluate_parallel
+            yield from evaluate_parallel(self, customers, day, locale, workers)
+            return
         pending: list[Customer | Rejected] = []
         for item in customers:
             if isinstance(item, Mapping):
