@@ -46,6 +46,26 @@ def _walk(node: yaml.Node, path: str, lines: Lines) -> None:
             _walk(item, f"{path}[{index}]", lines)
 
 
+def _impossible_value(loader: yaml.SafeLoader, node: yaml.Node, path: str = "$"
+                      ) -> tuple[str, int] | None:
+    """The `$`-path and line of the first timestamp YAML recognises but cannot construct."""
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+        try:
+            loader.construct_yaml_timestamp(node)
+        except ValueError:
+            return path, node.start_mark.line + 1
+    children: list[tuple[str, yaml.Node]] = []
+    if isinstance(node, yaml.MappingNode):
+        children = [(f"{path}.{k.value}", v) for k, v in node.value]
+    elif isinstance(node, yaml.SequenceNode):
+        children = [(f"{path}[{i}]", v) for i, v in enumerate(node.value)]
+    for child_path, child in children:
+        found = _impossible_value(loader, child, child_path)
+        if found is not None:
+            return found
+    return None
+
+
 def load_yaml(text: str, file: str, error: type[ProblemsError]) -> tuple[Any, Lines]:
     """Parse one YAML document safely; syntax errors become `error` with file and line."""
     lines = Lines()
@@ -53,7 +73,12 @@ def load_yaml(text: str, file: str, error: type[ProblemsError]) -> tuple[Any, Li
         loader = yaml.SafeLoader(text)
         try:
             node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
+            try:
+                data = loader.construct_document(node) if node is not None else None
+            except ValueError as exc:  # well-formed, but an impossible date (2026-11-32)
+                path, line = _impossible_value(loader, node) or ("$", 1)
+                raise error([Problem(f"invalid value: {exc}", file=file, line=line, path=path)]) \
+                    from None
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
