@@ -41,6 +41,9 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_USAGE)
         except LoyaltyRulesError as err:
             _fail(f"error: {err}")
+        except BrokenPipeError:  # `loyalty-rules evaluate ... | head`: the reader left
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_OK)
         except (OSError, UnicodeDecodeError) as err:
             _fail(f"error: {err}")
         except Exception as err:  # a bug: still one line, unless asked for the traceback
