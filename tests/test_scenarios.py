@@ -250,7 +250,10 @@ def test_coverage_counts_rules_fired_and_asserted_silent(runner: ScenarioRunner)
     assert lines[1] == (f"rules fired: {total - len(coverage.never_fired())} of {total}; "
                         f"asserted silent: {total - len(coverage.never_silenced())} of {total}")
     assert "  demo_courtesy/win-back-leaver" in lines
+    assert lines[-1] == "rules under test fired: 3 of 4"
     assert missing == ["demo_courtesy/win-back-leaver"]
+    assert summary_lines(report)[1] == []  # nothing required, nothing missing
+    assert not any(x.startswith("rules under test") for x in summary_lines(report)[0])
 
 
 def test_a_silent_assertion_that_fails_does_not_count(runner: ScenarioRunner) -> None:
@@ -337,7 +340,8 @@ def test_cli_require_coverage_passes_when_every_rule_under_test_fires() -> None:
                     "--ruleset", FLAGS / "demo_flags.yaml", "--require-coverage", env=env)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == ["2 passed, 0 failed",
-                                          "rules fired: 2 of 2; asserted silent: 2 of 2"]
+                                          "rules fired: 2 of 2; asserted silent: 2 of 2",
+                                          "rules under test fired: 2 of 2"]
 
 
 def test_cli_require_coverage_fails_naming_the_rules_never_fired() -> None:
@@ -542,3 +546,64 @@ def test_engine_factory_errors_are_clear(loyalty_engine_factory) -> None:  # typ
         loyalty_engine_factory(("wrong", WrongSignature()))
     with pytest.raises(UsageError, match="its own plugin manager"):
         loyalty_engine_factory(plugin_manager=get_plugin_manager(load_entrypoints=False))
+
+
+# -- docs/testing.md: every example runs ----------------------------------------------------------
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "testing.md"
+DOC_BLOCK = re.compile(r"(?:^<!-- (?P<directive>[^>]*?) -->\n)?^```(?P<lang>[\w-]*)\n"
+                       r"(?P<body>.*?)^```$", re.S | re.M)
+
+
+def _matches(expected: str, actual: str) -> bool:
+    """`...` in an expected line stands for any text."""
+    pattern = ".*".join(re.escape(piece) for piece in expected.split("..."))
+    return re.fullmatch(pattern, actual) is not None
+
+
+def _check_output(expected: list[str], actual: list[str], where: str) -> None:
+    """Every expected line matches an output line, in order (a line `...`: any lines)."""
+    position = 0
+    for line in expected:
+        if line == "...":
+            continue
+        while position < len(actual) and not _matches(line, actual[position]):
+            position += 1
+        assert position < len(actual), f"{where}: no output line matches {line!r} in order; " \
+                                       f"output:\n" + "\n".join(actual)
+        position += 1
+
+
+def test_every_example_in_docs_testing_md_runs(pytester: pytest.Pytester) -> None:
+    import shlex
+
+    text = DOC.read_text(encoding="utf-8")
+    blocks = list(DOC_BLOCK.finditer(text))
+    assert len(blocks) >= 10
+    ran = 0
+    for block in blocks:
+        where = f"docs/testing.md:{text.count(chr(10), 0, block.start()) + 1}"
+        directive, lang, body = block["directive"] or "", block["lang"], block["body"]
+        if directive.startswith("file: "):
+            path = pytester.path / directive.removeprefix("file: ")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(body, encoding="utf-8")
+            continue
+        assert lang == "console", f"{where}: a {lang or 'plain'} block that no test runs"
+        exit_code = int(directive.removeprefix("exit: ")) if directive else 0
+        commands = re.split(r"^\$ ", body, flags=re.M)[1:]
+        assert commands, f"{where}: a console block without a command"
+        for command in commands:
+            first, *expected = command.splitlines()
+            argv = shlex.split(first)
+            if argv[0] == "loyalty-rules":
+                result = CliRunner().invoke(main, argv[1:])
+                code, output = result.exit_code, result.output.splitlines()
+            else:
+                assert argv[0] == "pytest", f"{where}: cannot run {first!r}"
+                outcome = pytester.runpytest(*argv[1:])
+                code, output = int(outcome.ret), outcome.outlines + outcome.errlines
+            assert code == exit_code, f"{where}: {first!r} exited {code}:\n" + "\n".join(output)
+            _check_output(expected, output, where)
+            ran += 1
+    assert ran >= 6

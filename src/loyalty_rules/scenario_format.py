@@ -271,10 +271,11 @@ class _Parser:
                 self.error(where, f"expected text to look for, got {_kind(text)}")
             elif self.action(str(action), where):
                 scripts[str(action)] = str(text)
+        names = {key: tuple(name for name, _ in found) for key, found in lists.items()}
         return Expectation(
-            *(tuple(n for n, _ in lists[k]) for k in ("actions", "absent", "fires", "silent")),
-            self.profile(data.get("profile"), f"{path}.profile"), params,
-            tuple(n for n, _ in lists["suppressed"]), scripts)
+            actions=names["actions"], absent=names["absent"], fires=names["fires"],
+            silent=names["silent"], profile=self.profile(data.get("profile"), f"{path}.profile"),
+            params=params, suppressed=names["suppressed"], script_contains=scripts)
 
     def conflicts(self, lists: dict[str, list[tuple[str, str]]], yes: str, no: str,
                   path: str, what: str) -> None:

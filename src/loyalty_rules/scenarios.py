@@ -159,7 +159,8 @@ class ScenarioRunner:
 
     def load_all(self, paths: Iterable[str | Path]) -> list[Scenario]:
         """Every file under `paths`; one `ScenarioError` with every problem of every file."""
-        scenarios, problems = [], []
+        scenarios: list[Scenario] = []
+        problems: list[Problem] = []
         for path in scenario_files(paths):
             try:
                 scenarios.append(self.load(path))
@@ -279,5 +280,11 @@ def summary_lines(report: Report, required: Iterable[str | None] | None = None
         if keys:
             lines.append(f"{title} ({len(keys)}):")
             lines += [f"  {key}" for key in keys]
-    missing = coverage.never_fired(required) if required is not None else []
+    if required is None:
+        return lines, []
+    wanted = set(required)
+    under_test = [key for key, owner in coverage.owners.items() if owner in wanted]
+    missing = coverage.never_fired(wanted)
+    lines.append(f"rules under test fired: {len(under_test) - len(missing)} of "
+                 f"{len(under_test)}")
     return lines, missing
