@@ -493,8 +493,10 @@ def test_loyalty_as_of(loyalty_as_of: dt.date) -> None:
 
 
 def test_loyalty_plugin_manager_is_fresh_with_the_core_only(loyalty_plugin_manager) -> None:  # type: ignore[no-untyped-def]
+    from loyalty_rules.plugins import DEFAULT_PLUGINS
+
     names = [name for name, _ in loyalty_plugin_manager.list_name_plugin()]
-    assert names == ["core"]
+    assert names == list(DEFAULT_PLUGINS)  # the built-ins, no installed plugin
     assert loyalty_plugin_manager is not get_plugin_manager(load_entrypoints=False)
 
 
