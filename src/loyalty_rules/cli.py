@@ -93,19 +93,21 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
              rulesets: tuple[Path, ...], params: tuple[str, ...], fmt: str | None,
              locale: str | None, output: Path | None, workers: int | None) -> None:
     """Evaluate customers (JSON Lines, JSON, or a folder with customers.csv + events.csv)."""
-    from .engine import Engine, _as_date
+    from .engine import Engine, as_date
+    from .parallel import read_records
     from .progress import Progress
     from .reading import Rejected, read_customers
 
-    day = _as_date(as_of)
+    day = as_date(as_of)
     engine = Engine(plugins=plugins, rulesets=rulesets, parameters=_parameters(params),
                     locale=locale)
     stream = output.open("w", encoding="utf-8") if output else sys.stdout
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "json"
     read = rejected = 0
-    results = engine.evaluate_many(read_customers(*paths), day,
-                                   workers=workers or os.cpu_count() or 1)
+    workers = workers or os.cpu_count() or 1
+    records = read_customers(*paths) if workers == 1 else read_records(*paths)
+    results = engine.evaluate_many(records, day, workers=workers)
     try:
         with Writer(stream, fmt) as writer, Progress(paths) as progress:
             for result in results:

@@ -33,7 +33,7 @@ from .registry import Registry, collect
 CORE = "core"
 
 
-def _as_date(value: dt.date | str) -> dt.date:
+def as_date(value: dt.date | str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -90,7 +90,7 @@ class Engine:
     def evaluate(self, customer: Customer | Mapping[str, Any], as_of: dt.date | str,
                  *, locale: str | None = None) -> Decision:
         """One customer's decision as of a date. Raises `RecordError` for a bad record."""
-        result = self._batch([self._customer(customer)], _as_date(as_of), locale)[0]
+        result = self._batch([self._customer(customer)], as_date(as_of), locale)[0]
         if isinstance(result, Rejected):
             raise RecordError(result.problems)
         return result
@@ -105,7 +105,7 @@ class Engine:
         With ``workers > 1`` the batches are spread over that many processes, each building
         its own engine from this one's arguments (see `loyalty_rules.parallel`).
         """
-        day = _as_date(as_of)
+        day = as_date(as_of)
         if workers != 1:
             from .parallel import evaluate_parallel
             yield from evaluate_parallel(self, customers, day, locale, workers)

@@ -16,7 +16,7 @@ import pluggy
 
 from .building import resolve_parameters
 from .decisions import ContactPolicy
-from .engine import Engine
+from .engine import Engine, as_date
 from .errors import Problem, RecordError, ScenarioError, UsageError
 from .evaluation import PRIVATE_PROFILE_KEYS
 from .language import FIELD_VALUES
@@ -132,13 +132,9 @@ class _Parser:
         return found
 
     def date(self, value: Any, path: str) -> dt.date | None:
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
         try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
+            return as_date(value)
+        except UsageError:
             self.error(path, f"expected a date YYYY-MM-DD, got {value!r}")
             return None
 
