@@ -127,3 +127,68 @@ def test_an_engine_that_cannot_start_in_a_worker_is_an_engine_error(engine, monk
                                     (("core", "loyalty_rules.core_plugin"),))))
     with pytest.raises(EngineError, match="could not start"):
         list(engine.evaluate_many([customer(n) for n in range(40)], AS_OF, workers=2))
+
+
+def test_cli_workers_give_the_same_output_and_stay_quiet_off_a_terminal(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from loyalty_rules.cli import main
+
+    path = tmp_path / "customers.jsonl"
+    path.write_text("".join(json.dumps(customer(n)) + "\n" for n in range(450)),
+                    encoding="utf-8")
+    runner = CliRunner(mix_stderr=False) if "mix_stderr" in \
+        CliRunner.__init__.__code__.co_varnames else CliRunner()
+    args = ["evaluate", str(path), "--as-of", AS_OF.isoformat(), "--format", "jsonl"]
+    one = runner.invoke(main, [*args, "--workers", "1"])
+    two = runner.invoke(main, [*args, "--workers", "2"])
+    assert one.exit_code == two.exit_code == 0, two.stderr
+    assert two.stdout == one.stdout and len(two.stdout.splitlines()) == 450
+    assert two.stderr == ""  # no progress bar when standard error is not a terminal
+
+
+def test_the_progress_bar_shows_count_rate_and_eta_when_enabled(tmp_path, capsys):
+    from loyalty_rules.progress import Progress, count_records
+
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"id": "1"}\n\n{"id": "2"}\n{"id": "3"}\n', encoding="utf-8")
+    assert count_records([path]) == 3
+    assert count_records([tmp_path / "c.json"]) is None
+    with Progress([path], enabled=True) as progress:
+        for _ in range(3):
+            progress.advance()
+        progress.echo("in.jsonl:2: id: missing required field")
+    err = capsys.readouterr().err
+    assert "3/3" in err and "customers/s" in err and "ETA" in err
+    assert "in.jsonl:2: id: missing required field" in err
+
+
+def _messy_file(tmp_path, count: int):
+    import json
+
+    lines = [json.dumps(customer(n)) for n in range(count)]
+    lines[7] = '{"id": "broken", "events": ['  # invalid JSON
+    if count > 40:
+        lines[20] = json.dumps(customer(3))  # duplicate of line 4's id
+        lines[33] = json.dumps({"id": "B2", "kind": "alien"})  # a bad field
+        lines.insert(50, "")  # blank lines are skipped
+    path = tmp_path / "messy.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("count", [10, 120])  # in-process (one batch) and over processes
+def test_raw_lines_parsed_by_workers_match_read_customers(engine, tmp_path, count):
+    from loyalty_rules import read_customers
+    from loyalty_rules.parallel import read_records
+
+    path = _messy_file(tmp_path, count)
+    expected = list(engine.evaluate_many(read_customers(path), AS_OF))
+    found = list(engine.evaluate_many(read_records(path), AS_OF, workers=2))
+    assert dicts(found) == dicts(expected)
+    rejected = [r for r in found if isinstance(r, Rejected)]
+    assert [r.problems[0].line for r in rejected] == ([8, 21, 34] if count > 40 else [8])
+    if count > 40:
+        assert "duplicate customer id 'P0003'" in str(rejected[1])

@@ -7,8 +7,9 @@
   ``fork``, so workers start with ``forkserver`` (or ``spawn`` where that is all there is);
 * the input is cut into batches of ``engine.batch_size`` customers; at most
   ``2 × workers`` batches are in flight, so memory does not grow with the input;
-* results come back in input order; `Rejected` items never leave the parent process, mappings
-  are parsed in the workers (a bad one comes back as a `Rejected`);
+* results come back in input order; `Rejected` items never leave the parent process;
+  mappings, and the raw JSON Lines records of `read_records`, are parsed in the workers (a
+  bad one comes back as a `Rejected`), so the parent does little more than read lines;
 * a worker that dies (a crash in the C engine, the OOM killer) costs no other record: the
   pool is restarted, the batch that was waited on is re-run one customer at a time, and only
   a customer that kills a worker on its own comes out `Rejected`;
@@ -21,26 +22,24 @@ import collections
 import datetime as dt
 import importlib
 import itertools
+import json
 import multiprocessing
 import pickle
 import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .errors import EngineError, Problem, RecordError, UsageError
 from .models import Customer
-from .reading import Rejected, parse_customer
+from .reading import Rejected, _from_raw, parse_customer, read_customers
 
 if TYPE_CHECKING:
-    from .decisions import Decision
     from .engine import Engine
-
-Item = Customer | Rejected | Mapping[str, Any]
-Result = "Decision | Rejected"
 
 
 @attrs.frozen
@@ -99,6 +98,59 @@ def _plugin_modules(manager: Any) -> tuple[tuple[str, Any], ...]:
     return tuple(found)
 
 
+# -- records not parsed yet ------------------------------------------------------------------
+
+@attrs.frozen
+class RawLine:
+    """A JSON Lines record as read: the worker parses it, so the parent process stays light."""
+
+    text: str
+    file: str
+    line: int
+
+
+def read_records(*paths: str | Path) -> Iterator[Customer | Rejected | RawLine]:
+    """`read_customers`, except that JSON Lines files are left for the workers to parse.
+
+    Customer ids must still be unique across the paths: `evaluate_parallel` checks them as
+    results come back, in input order, with `read_customers`' message.
+    """
+    for given in paths:
+        path = Path(given)
+        if path.is_file() and path.suffix.lower() in (".jsonl", ".ndjson"):
+            with path.open(encoding="utf-8-sig") as handle:
+                for number, text in enumerate(handle, start=1):
+                    if text.strip():
+                        yield RawLine(text, str(path), number)
+        else:
+            yield from read_customers(path)
+
+
+def _parse(item: Customer | Mapping[str, Any] | RawLine) -> Customer | Rejected:
+    if isinstance(item, Customer):
+        return item
+    if isinstance(item, RawLine):
+        try:
+            raw = json.loads(item.text)
+        except json.JSONDecodeError as exc:
+            return Rejected((Problem(f"invalid JSON: {exc.msg} (column {exc.colno})",
+                                     file=item.file, line=item.line),))
+        return _from_raw(raw, item.file, item.line)
+    try:
+        return parse_customer(item)
+    except RecordError as err:
+        cid = item.get("id") if isinstance(item, Mapping) else None
+        return Rejected(err.problems, str(cid) if cid is not None else None)
+
+
+def _evaluate_with(engine: Engine, items: Sequence[Customer | Mapping[str, Any] | RawLine],
+                   as_of: dt.date, locale: str | None) -> tuple[list[Any], list[str | None]]:
+    """One batch, in order, and the id of every record that parsed (for the unique-id check)."""
+    parsed = [_parse(item) for item in items]
+    ids = [c.id if isinstance(c, Customer) else None for c in parsed]
+    return list(engine._mixed(parsed, as_of, locale)), ids
+
+
 # -- the worker side ------------------------------------------------------------------------
 
 _ENGINE: Engine | None = None
@@ -109,21 +161,11 @@ def _start_worker(recipe: EngineRecipe) -> None:
     _ENGINE = recipe.build()
 
 
-def _as_customer(item: Customer | Mapping[str, Any]) -> Customer | Rejected:
-    if isinstance(item, Customer):
-        return item
-    try:
-        return parse_customer(item)
-    except RecordError as err:
-        cid = item.get("id") if isinstance(item, Mapping) else None
-        return Rejected(err.problems, str(cid) if cid is not None else None)
-
-
-def _evaluate_batch(items: Sequence[Customer | Mapping[str, Any]], as_of: dt.date,
-                    locale: str | None) -> list[Any]:
-    """Runs in a worker: one batch, in order (the engine isolates bad records itself)."""
+def _evaluate_batch(items: Sequence[Customer | Mapping[str, Any] | RawLine], as_of: dt.date,
+                    locale: str | None) -> tuple[list[Any], list[str | None]]:
+    """Runs in a worker: one batch (the engine isolates bad records itself)."""
     assert _ENGINE is not None, "worker started without an engine"
-    return list(_ENGINE._mixed([_as_customer(item) for item in items], as_of, locale))
+    return _evaluate_with(_ENGINE, items, as_of, locale)
 
 
 # -- the parent side ------------------------------------------------------------------------
@@ -149,9 +191,9 @@ def _context() -> Any:
 
 @attrs.define
 class _Batch:
-    items: list[Item]  # as given, Rejected included
-    sent: list[Customer | Mapping[str, Any]]  # what goes to a worker
-    future: Future[list[Any]] | None = None
+    items: list[Any]  # as given, Rejected included
+    sent: list[Any]  # what goes to a worker
+    future: Future[tuple[list[Any], list[str | None]]] | None = None
 
 
 class _Pool:
@@ -167,11 +209,11 @@ class _Pool:
                                    initializer=_start_worker, initargs=(self.recipe,))
 
     def submit(self, sent: Sequence[Any], as_of: dt.date, locale: str | None
-               ) -> Future[list[Any]]:
+               ) -> Future[tuple[list[Any], list[str | None]]]:
         try:
             return self.executor.submit(_evaluate_batch, list(sent), as_of, locale)
         except BrokenProcessPool as exc:  # a worker died since the last look
-            lost: Future[list[Any]] = Future()
+            lost: Future[tuple[list[Any], list[str | None]]] = Future()
             lost.set_exception(exc)
             return lost
 
@@ -183,52 +225,100 @@ class _Pool:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+class _UniqueIds:
+    """`read_customers`' rule for records read from files: the first id wins, later ones are
+    rejected. Records built in code (no file) are not tracked, as in one process."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def check(self, item: Any, cid: str | None, result: Any) -> Any:
+        if isinstance(item, RawLine):
+            where: tuple[str, int] | None = (item.file, item.line)
+        elif isinstance(item, Customer):
+            where = item.source
+        else:
+            where = None
+        if cid is None or where is None:
+            return result
+        if cid in self.seen:
+            return Rejected((Problem(f"duplicate customer id {cid!r}", file=where[0],
+                                     line=where[1], path="id"),), customer_id=cid)
+        self.seen.add(cid)
+        return result
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
 
 
-def _merge(batch: _Batch, results: Sequence[Any]) -> Iterator[Any]:
-    answers = iter(results)
+def _merge(batch: _Batch, results: Sequence[Any], ids: Sequence[str | None],
+           unique: _UniqueIds) -> Iterator[Any]:
+    answers = iter(zip(results, ids))
     for item in batch.items:
-        yield item if isinstance(item, Rejected) else next(answers)
+        if isinstance(item, Rejected):
+            yield item
+        else:
+            result, cid = next(answers)
+            yield unique.check(item, cid, result)
 
 
-def _crashed(item: Customer | Mapping[str, Any], why: str) -> Rejected:
-    cid = item.id if isinstance(item, Customer) else item.get("id")
+def _crashed(item: Any, why: str) -> Rejected:
     problem = Problem(f"the worker evaluating this customer failed: {why}")
-    if isinstance(item, Customer) and item.source is not None:
-        problem = attrs.evolve(problem, file=item.source[0], line=item.source[1])
+    cid = None
+    if isinstance(item, RawLine):
+        problem = attrs.evolve(problem, file=item.file, line=item.line)
+        try:
+            cid = json.loads(item.text).get("id")
+        except (ValueError, AttributeError):
+            pass
+    elif isinstance(item, Customer):
+        cid = item.id
+        if item.source is not None:
+            problem = attrs.evolve(problem, file=item.source[0], line=item.source[1])
+    elif isinstance(item, Mapping):
+        cid = item.get("id")
     return Rejected((problem,), str(cid) if cid is not None else None)
 
 
-def _one_by_one(pool: _Pool, batch: _Batch, as_of: dt.date, locale: str | None) -> list[Any]:
+def _one_by_one(pool: _Pool, batch: _Batch, as_of: dt.date, locale: str | None
+                ) -> tuple[list[Any], list[str | None]]:
     """Re-run a failed batch one customer at a time, alone in the pool."""
     results: list[Any] = []
+    ids: list[str | None] = []
     for item in batch.sent:
         try:
-            results += pool.submit([item], as_of, locale).result()
+            result, cid = pool.submit([item], as_of, locale).result()
+            results += result
+            ids += cid
         except BrokenProcessPool:
             results.append(_crashed(item, "the process died (crash or out of memory)"))
+            ids.append(None)
             pool.restart()
         except Exception as exc:
             results.append(_crashed(item, f"{type(exc).__name__}: {exc}"))
-    return results
+            ids.append(None)
+    return results, ids
 
 
-def evaluate_parallel(engine: Engine, customers: Iterable[Item], as_of: dt.date,
+def evaluate_parallel(engine: Engine, customers: Iterable[Any], as_of: dt.date,
                       locale: str | None, workers: int, in_flight: int | None = None
                       ) -> Iterator[Any]:
-    """Decisions (and `Rejected`) in input order, evaluated by `workers` processes."""
+    """Decisions (and `Rejected`) in input order, evaluated by `workers` processes.
+
+    `customers` holds `Customer`, `Rejected`, mappings, or `RawLine` (from `read_records`).
+    """
     if workers < 1:
         raise UsageError("workers must be at least 1")
-    size = engine.batch_size
-    batches = _batches(customers, size)
+    unique = _UniqueIds()
+    batches = _batches(customers, engine.batch_size)
     head = list(itertools.islice(batches, 2))
     if len(head) < 2:  # one batch or none: not worth a process
         for items in head:
-            yield from engine.evaluate_many(items, as_of, locale=locale)
+            batch = _Batch(items, [i for i in items if not isinstance(i, Rejected)])
+            yield from _merge(batch, *_evaluate_with(engine, batch.sent, as_of, locale), unique)
         return
     recipe = EngineRecipe.of(engine)
     limit = max(in_flight or 2 * workers, 1)
@@ -241,21 +331,21 @@ def evaluate_parallel(engine: Engine, customers: Iterable[Item], as_of: dt.date,
                 batch.future = pool.submit(batch.sent, as_of, locale)
             queue.append(batch)
             while len(queue) >= limit:
-                yield from _finish(pool, queue, as_of, locale)
+                yield from _finish(pool, queue, as_of, locale, unique)
         while queue:
-            yield from _finish(pool, queue, as_of, locale)
+            yield from _finish(pool, queue, as_of, locale, unique)
     finally:
         pool.close()
 
 
 def _finish(pool: _Pool, queue: collections.deque[_Batch], as_of: dt.date,
-            locale: str | None) -> Iterator[Any]:
+            locale: str | None, unique: _UniqueIds) -> Iterator[Any]:
     batch = queue.popleft()
     if batch.future is None:
         yield from batch.items
         return
     try:
-        results = batch.future.result()
+        results, ids = batch.future.result()
     except BrokenProcessPool:
         pool.restart()
         if not _worker_can_start(pool):
@@ -263,13 +353,13 @@ def _finish(pool: _Pool, queue: collections.deque[_Batch], as_of: dt.date,
                 "the worker processes could not start an engine (a script that evaluates with "
                 "workers > 1 must guard its entry point with `if __name__ == \"__main__\":`)"
             ) from None
-        results = _one_by_one(pool, batch, as_of, locale)
+        results, ids = _one_by_one(pool, batch, as_of, locale)
         for waiting in queue:  # lost with the old pool: send again
             if waiting.sent:
                 waiting.future = pool.submit(waiting.sent, as_of, locale)
     except Exception:
-        results = _one_by_one(pool, batch, as_of, locale)
-    yield from _merge(batch, results)
+        results, ids = _one_by_one(pool, batch, as_of, locale)
+    yield from _merge(batch, results, ids, unique)
 
 
 def _worker_can_start(pool: _Pool) -> bool:
@@ -280,4 +370,4 @@ def _worker_can_start(pool: _Pool) -> bool:
         return False
 
 
-__all__ = ["EngineRecipe", "evaluate_parallel", "start_method"]
+__all__ = ["EngineRecipe", "RawLine", "evaluate_parallel", "read_records", "start_method"]
