@@ -33,6 +33,7 @@ with warnings.catch_warnings():
     import durable_rules_engine as _engine
 
 SESSION = "0"
+_SENTINEL_MESSAGE = '{"%s":' % SENTINEL  # how its firings start
 _NOT_HANDLED, _OBSERVED = 1, 2
 
 
@@ -67,9 +68,11 @@ class RuleHost:
                 pending = _engine.start_action_for_state(handle, state) if state else None
                 message = pending[1] if pending else None
                 while message:
-                    for rule, matched in json.loads(message).items():
-                        if rule != SENTINEL:
-                            fired.append((rule, matched["m"]["id"]))
+                    # the sentinel fires once per fact: skip it before paying for json.loads
+                    if not message.startswith(_SENTINEL_MESSAGE):
+                        for rule, matched in json.loads(message).items():
+                            if rule != SENTINEL:
+                                fired.append((rule, matched["m"]["id"]))
                     message = _engine.complete_and_start_action(handle, state)
             except EngineError:
                 raise
