@@ -1,0 +1,165 @@
+"""The whole benchmark in one run: every configuration in a fresh process, ratios at the end.
+
+    uv run python bench/run.py                              # 10k, 100k and 1M customers
+    uv run python bench/run.py --sizes 10000 --zen-limit 2000   # a quick look
+
+Writes bench/results/run-<UTC timestamp>.json and prints a Markdown report (the one in
+docs/benchmarks.md). Each configuration runs as ``bench/measure.py`` in its own process, so
+peak RSS is that configuration's alone. The peer engine runs under
+``uv run --with zen-engine`` (installed for the benchmark only, never a dependency).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from data import RESULTS, dataset  # noqa: E402
+
+TARGETS = {"throughput_vs_baseline": 1 / 3, "two_workers_speedup": 1.7, "rss_mb": 400,
+           "p99_ms": 2.0}
+
+
+def measure(config: str, path: Path, *extra: str, zen: bool = False) -> dict[str, Any]:
+    command = [sys.executable, str(HERE / "measure.py"), config, str(path), *extra]
+    if zen:
+        uv = shutil.which("uv")
+        if uv is None:
+            return {"config": config, "error": "uv not found: cannot add zen-engine"}
+        command = [uv, "run", "--quiet", "--with", "zen-engine", "python",
+                   str(HERE / "measure.py"), config, str(path), *extra]
+    print("$", " ".join(Path(c).name if n == 0 else c for n, c in enumerate(command)),
+          file=sys.stderr, flush=True)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        return {"config": config, "error": done.stderr.strip().splitlines()[-1:]}
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    print("  ", json.dumps(result), file=sys.stderr, flush=True)
+    return result
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory": memory,
+            "python": platform.python_version(), "system": platform.platform()}
+
+
+def report(run: dict[str, Any]) -> str:
+    lines = [f"Run {run['date']} on {run['machine']['cpu']} ({run['machine']['cores']} cores, "
+             f"{run['machine']['memory']}), Python {run['machine']['python']}.", ""]
+    lines += ["| customers | configuration | customers/s | vs baseline | peak RSS (MB) |",
+              "|---:|---|---:|---:|---:|"]
+    for size, rows in run["sizes"].items():
+        base = rows.get("baseline", {}).get("per_second")
+        for name, row in rows.items():
+            if "error" in row:
+                lines.append(f"| {int(size):,} | {name} | error: {row['error']} | | |")
+                continue
+            rss = row["peak_rss_mb"]
+            if row.get("largest_worker_rss_mb"):
+                rss = f"{rss} + {row['largest_worker_rss_mb']} per worker"
+            ratio = f"{row['per_second'] / base:.2f}" if base else ""
+            lines.append(f"| {row['customers']:,} | {name} | {row['per_second']:,.0f} | "
+                         f"{ratio} | {rss} |")
+    if run.get("latency"):
+        lat = run["latency"]
+        lines += ["", f"Single-customer `Engine.evaluate` over {lat['customers']:,} CDNOW "
+                      f"customers: p50 {lat['p50_ms']:.3f} ms, p99 {lat['p99_ms']:.3f} ms, "
+                      f"max {lat['max_ms']:.3f} ms."]
+    lines += ["", "| target | measured | met |", "|---|---|---|"]
+    for name, (value, target, met) in run["targets"].items():
+        lines.append(f"| {name} ≥/≤ {target:g} | {value} | {'yes' if met else 'no'} |")
+    return "\n".join(lines)
+
+
+def targets(run: dict[str, Any]) -> dict[str, tuple[Any, float, bool]]:
+    found: dict[str, tuple[Any, float, bool]] = {}
+    sizes = run["sizes"]
+    ratios, speedups, rss = [], [], []
+    for rows in sizes.values():
+        base = rows.get("baseline", {}).get("per_second")
+        one = rows.get("engine (1 worker)", {}).get("per_second")
+        two = rows.get("engine (2 workers)", {}).get("per_second")
+        if base and one:
+            ratios.append(round(one / base, 2))
+        if one and two:
+            speedups.append(round(two / one, 2))
+        if "peak_rss_mb" in rows.get("engine (1 worker)", {}):
+            rss.append(rows["engine (1 worker)"]["peak_rss_mb"])
+    if ratios:
+        found["throughput_vs_baseline"] = (ratios, TARGETS["throughput_vs_baseline"],
+                                           min(ratios) >= TARGETS["throughput_vs_baseline"])
+    if speedups:
+        found["two_workers_speedup"] = (speedups, TARGETS["two_workers_speedup"],
+                                        min(speedups) >= TARGETS["two_workers_speedup"])
+    if rss:
+        found["rss_mb"] = (rss, TARGETS["rss_mb"], max(rss) < TARGETS["rss_mb"])
+    if run.get("latency"):
+        p99 = round(run["latency"]["p99_ms"], 3)
+        found["p99_ms"] = (p99, TARGETS["p99_ms"], p99 < TARGETS["p99_ms"])
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--zen-limit", type=int, default=10000,
+                        help="customers the peer engine runs on (default: %(default)s)")
+    parser.add_argument("--skip-zen", action="store_true")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    run: dict[str, Any] = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                           "machine": machine(), "command": " ".join(sys.argv), "sizes": {}}
+    from check import check  # same decisions, or the comparison means nothing
+
+    run["check"] = check(dataset(min(sizes)), limit=min(min(sizes), 10000),
+                         zen=not args.skip_zen)
+    print("  check:", json.dumps(run["check"]), file=sys.stderr, flush=True)
+    for size in sizes:
+        path = dataset(size)
+        rows: dict[str, Any] = {}
+        rows["floor: read + derived facts"] = measure("floor", path)
+        rows["baseline"] = measure("baseline", path)
+        rows["engine (1 worker)"] = measure("engine", path)
+        rows["engine (2 workers)"] = measure("engine", path, "--workers", "2")
+        if not args.skip_zen and size == min(sizes):
+            rows["peer: zen-engine"] = measure("zen", path, "--limit", str(args.zen_limit),
+                                               zen=True)
+        run["sizes"][str(size)] = rows
+    run["latency"] = measure("latency", dataset(min(sizes)), "--limit", "5000")
+    run["targets"] = targets(run)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"run-{stamp}.json"
+    out.write_text(json.dumps(run, indent=1) + "\n", encoding="utf-8")
+    print(report(run))
+    print(f"\n(raw results: {out.relative_to(ROOT)})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
