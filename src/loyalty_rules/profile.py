@@ -25,6 +25,19 @@ STAGE_PERCENT = {"stranger": 0, "expectation": 10, "purchase": 50, "repeat": 70,
 SEGMENTS = ("true_friend", "butterfly", "barnacle", "stranger")
 TIERS = ("P", "IP", "VIP", "double_VIP", "triple_VIP")
 RECOVERY_ORDER = ("acknowledged", "explained", "compensated", "followed_up")
+#: Actions whose last execution (a contact event naming it in `action`) is a derived fact,
+#: `days_since_<action>`: rules use it so a recommendation carried out is not repeated daily.
+ACTION_RECENCY = (
+    "at_risk_satisfied", "reward_and_nurture", "harvest_while_active", "grow_share_of_wallet",
+    "surprise", "ask_referral", "upsell", "invite_loyalty_programme", "wake_dormant",
+    "activate_stalled_prospect", "win_back", "keep_in_touch", "birthday_greeting",
+)
+#: CRM-04, the "611" programme: action -> what its scheduled date is.
+REVISIT_DATES = {
+    "revisit_sms": "the latest 1st or 15th of a month",
+    "revisit_call_short": "the latest 45th day after a quarter began (15 February in Q1)",
+    "revisit_call_long": "the latest last day of a quarter",
+}
 
 
 @attrs.frozen
@@ -108,7 +121,22 @@ PROFILE_FIELDS: dict[str, tuple[str, str]] = {
     "day_of_month": ("integer", "as_of's day of the month"),
     "day_of_quarter": ("integer", "as_of's day of the quarter (1-92)"),
     "days_to_quarter_end": ("integer", "days from as_of to the quarter's last day (0 = last day)"),
+    "days_since_survey": ("integer", "days since the latest survey"),
+    "churn_reason": ("string", "the reason given when the customer left (churned only)"),
+    "days_since_churn": ("integer", "days since the customer left (churned only)"),
+    "next_tier": ("string", "the tier above the current one (absent at triple_VIP)"),
+    "spend_to_next_tier": ("number", "spend still needed to reach next_tier"),
 }
+PROFILE_FIELDS.update({
+    f"days_since_{action}": ("integer", f"days since a contact carrying {action} (absent: never)")
+    for action in ACTION_RECENCY
+})
+PROFILE_FIELDS.update({
+    f"{action}_pending_days": (
+        "integer", f"days since {when} (0 = today) when no {action} contact was made on or "
+        "after it; absent once done")
+    for action, when in REVISIT_DATES.items()
+})
 
 ITEM_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
     "request": {
@@ -128,6 +156,8 @@ ITEM_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
         "lower_is_better": ("boolean", "true for waits and lead times"),
         "gap": ("number", "experience − expectation: positive delighted, negative broken"),
         "days_ago": ("integer", "days since the promise"),
+        "recovered": ("boolean", "a contact carrying recover_broken_promise was made on or "
+                      "after the promise"),
     },
     "complaint": {
         "id": ("string", "the complaint's id"),
@@ -190,6 +220,33 @@ def _days_to_birthday(birthday: dt.date, as_of: dt.date) -> int:
     return _days(next_one, as_of)
 
 
+def _latest_revisit_dates(as_of: dt.date) -> dict[str, dt.date]:
+    """CRM-04: the latest scheduled date, on or before `as_of`, of each 611 contact.
+
+    The short call falls 45 days after the quarter begins: the material's own example is
+    "the 45th day of the first quarter, that is 15 February" (1 January + 45 days).
+    """
+    sms = as_of.replace(day=15) if as_of.day >= 15 else as_of.replace(day=1)
+    start, end = _quarter_bounds(as_of)
+    day_45 = start + dt.timedelta(days=45)
+    if day_45 > as_of:
+        previous_start, _ = _quarter_bounds(start - dt.timedelta(days=1))
+        day_45 = previous_start + dt.timedelta(days=45)
+    quarter_end = end if end == as_of else start - dt.timedelta(days=1)
+    return {"revisit_sms": sms, "revisit_call_short": day_45, "revisit_call_long": quarter_end}
+
+
+def _next_tier(spend: float, tier: str, p: ProfileParameters) -> tuple[str, float] | None:
+    thresholds = {"IP": p.tier_ip_spend, "VIP": p.tier_vip_spend,
+                  "double_VIP": p.tier_double_vip_spend,
+                  "triple_VIP": p.tier_triple_vip_spend}
+    rank = TIERS.index(tier)
+    if rank + 1 >= len(TIERS):
+        return None
+    upper = TIERS[rank + 1]
+    return upper, round(max(thresholds[upper] - spend, 0.0), 2)
+
+
 def _promise_gap(promise: Promise) -> float | None:
     """EXP-01: experience − expectation, sign-correct whether lower or higher is better."""
     if promise.promised is None or promise.delivered is None:
@@ -237,6 +294,7 @@ def derive_profile(customer: Customer, as_of: dt.date,
     promises: list[Promise] = []
     referrals = 0
     churn_at: dt.date | None = None
+    churn_reason: str | None = None
     last_activity: dt.date | None = None
     buckets = {Visit: visits, Purchase: purchases, Contact: contacts, Complaint: complaints,
                Recovery: recoveries, Survey: surveys, Request: requests, Promise: promises}
@@ -248,6 +306,7 @@ def derive_profile(customer: Customer, as_of: dt.date,
             referrals += 1
         elif cls is Churn:
             churn_at = event.at
+            churn_reason = event.reason
         else:
             buckets[cls].append(event)  # type: ignore[attr-defined]
         if not (cls is Contact and event.direction == "outbound") and cls is not Recovery:
@@ -310,7 +369,9 @@ def derive_profile(customer: Customer, as_of: dt.date,
         age = _days(as_of, promise.at)
         if age > p.promise_recent_days:
             continue
-        values = {"days_ago": age, "lower_is_better": promise.lower_is_better}
+        values = {"days_ago": age, "lower_is_better": promise.lower_is_better,
+                  "recovered": any(c.action == "recover_broken_promise" and c.at >= promise.at
+                                   for c in contacts)}
         for key in ("dimension", "promised", "delivered", "unit"):
             if getattr(promise, key) is not None:
                 values[key] = getattr(promise, key)
@@ -325,6 +386,7 @@ def derive_profile(customer: Customer, as_of: dt.date,
     if surveys:
         last = surveys[-1]
         v["survey_score"] = round(last.score * 5.0 / last.scale, 2)
+        v["days_since_survey"] = _days(as_of, last.at)
 
     # Complaints: a recovery case stays open until its follow-up is done (CMP-01, CMP-04).
     steps: dict[str, set[str]] = {}
@@ -357,6 +419,10 @@ def derive_profile(customer: Customer, as_of: dt.date,
     v["referrals"] = referrals
     churned = churn_at is not None and not any(x.at > churn_at for x in purchases)
     v["churned"] = churned
+    if churned and churn_at is not None:
+        v["days_since_churn"] = _days(as_of, churn_at)
+        if churn_reason is not None:
+            v["churn_reason"] = churn_reason
 
     engaged = bool(visits or requests or purchases or surveys or complaints
                    or any(c.direction == "inbound" for c in contacts))
@@ -372,6 +438,9 @@ def derive_profile(customer: Customer, as_of: dt.date,
     tier = _tier(spend, p)
     v["tier"] = tier
     v["tier_rank"] = TIERS.index(tier) + 1
+    upper = _next_tier(spend, tier, p)
+    if upper is not None:
+        v["next_tier"], v["spend_to_next_tier"] = upper
     interval = v.get("usual_interval_days") or p.default_interval_days
     v["dormant"] = bool(n_purchases and not churned and last_activity is not None
                         and _days(as_of, last_activity) > interval * p.dormancy_factor)
@@ -381,8 +450,20 @@ def derive_profile(customer: Customer, as_of: dt.date,
     v["day_of_month"] = as_of.day
     v["day_of_quarter"] = _days(as_of, start) + 1
     v["days_to_quarter_end"] = _days(end, as_of)
+    # When each recommendation was last carried out (a contact naming it), so that rules
+    # can hold back what was done recently instead of repeating it every day.
+    last_done: dict[str, dt.date] = {}
+    for contact in contacts:
+        if contact.action is not None:
+            last_done[contact.action] = contact.at
+    for action in ACTION_RECENCY:
+        if action in last_done:
+            v[f"days_since_{action}"] = _days(as_of, last_done[action])
+    for action, scheduled in _latest_revisit_dates(as_of).items():
+        if not any(c.action == action and c.at >= scheduled for c in contacts):
+            v[f"{action}_pending_days"] = _days(as_of, scheduled)
     return Profile(customer.id, as_of, v, tuple(items))
 
 
-__all__ = ["ITEM_FIELDS", "PROFILE_FIELDS", "Item", "Profile", "ProfileParameters",
+__all__ = ["ACTION_RECENCY", "ITEM_FIELDS", "PROFILE_FIELDS", "REVISIT_DATES", "Item", "Profile", "ProfileParameters",
            "derive_profile"]
