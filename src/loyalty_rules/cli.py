@@ -94,7 +94,7 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
              locale: str | None, output: Path | None, workers: int | None) -> None:
     """Evaluate customers (JSON Lines, JSON, or a folder with customers.csv + events.csv)."""
     from .engine import Engine, as_date
-    from .parallel import read_records
+    from .parallel import evaluate_parallel, read_records
     from .progress import Progress
     from .reading import Rejected, read_customers
 
@@ -106,8 +106,11 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
         fmt = "table" if output is None and sys.stdout.isatty() else "json"
     read = rejected = 0
     workers = workers or os.cpu_count() or 1
-    records = read_customers(*paths) if workers == 1 else read_records(*paths)
-    results = engine.evaluate_many(records, day, workers=workers)
+    if workers == 1:
+        results = engine.evaluate_many(read_customers(*paths), day)
+    else:  # workers parse the JSON Lines, and write the JSON when that is the output
+        results = evaluate_parallel(engine, read_records(*paths), day, None, workers,
+                                    encode=fmt in ("json", "jsonl"))
     try:
         with Writer(stream, fmt) as writer, Progress(paths) as progress:
             for result in results:

@@ -18,6 +18,12 @@ def _dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=False)
 
 
+def _json(decision: Decision) -> str:
+    # a decision a worker process already encoded (parallel.Encoded) is written as is
+    encoded = getattr(decision, "json_text", None)
+    return encoded if encoded is not None else _dumps(decision.to_dict())
+
+
 class Writer:
     """Writes decisions one at a time, so output never has to fit in memory."""
 
@@ -37,9 +43,9 @@ class Writer:
 
     def write(self, decision: Decision) -> None:
         if self.format == "json":
-            self.stream.write(("\n" if self.count == 0 else ",\n") + _dumps(decision.to_dict()))
+            self.stream.write(("\n" if self.count == 0 else ",\n") + _json(decision))
         elif self.format == "jsonl":
-            self.stream.write(_dumps(decision.to_dict()) + "\n")
+            self.stream.write(_json(decision) + "\n")
         elif self.format == "csv":
             for rec in decision.recommendations:
                 self._csv.writerow((
