@@ -83,7 +83,9 @@ class RuleHost:
                     _engine.delete_state(handle, SESSION)
                 except Exception:  # nothing was stored: nothing to free
                     pass
-        return fired
+        # durable_rules fires a rule once per true branch of an `any` (its `$or` is
+        # expanded into paths): report each (rule, fact) once.
+        return list(dict.fromkeys(fired))
 
 
 def _describe(exc: Exception) -> str:
