@@ -70,9 +70,9 @@ def synthetic(count: int) -> Iterator[dict[str, Any]]:
 def _key(rec: Any) -> tuple[Any, ...]:
     if isinstance(rec, dict):
         return (rec["action"], rec["rule"], rec["priority"], rec["channel"], rec["due"],
-                json.dumps(rec["params"], sort_keys=True))
+                json.dumps(rec["params"], sort_keys=True), rec["script"])
     return (rec.action, rec.rule, rec.priority, rec.channel, rec.due.isoformat(),
-            json.dumps(dict(rec.params), sort_keys=True))
+            json.dumps(dict(rec.params), sort_keys=True), rec.script)
 
 
 def _suppressed(item: Any) -> tuple[str, str, str]:
@@ -97,7 +97,10 @@ def compare(customers: list[Any], as_of: dt.date, zen_rules: Any = None) -> dict
         same = ([_key(r) for r in decision.recommendations]
                 == [_key(r) for r in mine["recommendations"]]
                 and sorted(map(_suppressed, decision.suppressed))
-                == sorted(map(_suppressed, mine["suppressed"])))
+                == sorted(map(_suppressed, mine["suppressed"]))
+                and sorted(decision.fired) == sorted(mine["fired"])
+                and json.dumps(dict(decision.profile), sort_keys=True, default=str)
+                == json.dumps(mine["profile"], sort_keys=True, default=str))
         if not same:
             found["baseline_differs"] += 1
             if found["example"] is None:
@@ -106,7 +109,8 @@ def compare(customers: list[Any], as_of: dt.date, zen_rules: Any = None) -> dict
                     "engine": [_key(r) for r in decision.recommendations],
                     "baseline": [_key(r) for r in mine["recommendations"]],
                     "engine_suppressed": sorted(map(_suppressed, decision.suppressed)),
-                    "baseline_suppressed": sorted(map(_suppressed, mine["suppressed"]))}
+                    "baseline_suppressed": sorted(map(_suppressed, mine["suppressed"])),
+                    "fired": sorted(set(decision.fired) ^ set(mine["fired"]))}
         if zen_rules is not None:
             fired = sorted(k for k in decision.fired if k in covered)
             if sorted(set(zen_rules.fired(derive_profile(customer, as_of)))) != fired:

@@ -2,6 +2,7 @@
 
     uv run python bench/measure.py engine   bench/results/data/cdnow-10000.jsonl
     uv run python bench/measure.py engine   FILE --workers 2
+    uv run python bench/measure.py cli      FILE --workers 2   # loyalty-rules evaluate → JSONL
     uv run python bench/measure.py baseline FILE
     uv run python bench/measure.py floor    FILE      # reading + derived facts only
     uv run --with zen-engine python bench/measure.py zen FILE --limit 10000
@@ -123,6 +124,31 @@ def run_engine(path: Path, workers: int, limit: int | None) -> tuple[float, Tall
     return time.perf_counter() - started, tally
 
 
+def run_cli(path: Path, workers: int) -> tuple[float, Tally]:
+    """`loyalty-rules evaluate FILE --format jsonl -o FILE --workers N`, in this process."""
+    import tempfile
+
+    from loyalty_rules.cli import main as cli
+
+    tally = Tally()
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "decisions.jsonl"
+        started = time.perf_counter()
+        try:
+            cli(["evaluate", str(path), "--as-of", AS_OF.isoformat(), "--format", "jsonl",
+                 "--output", str(out), "--workers", str(workers)], standalone_mode=False)
+        except SystemExit as exit_:
+            if exit_.code:
+                raise
+        seconds = time.perf_counter() - started
+        with out.open(encoding="utf-8") as handle:
+            for line in handle:
+                decision = json.loads(line)
+                tally.add(decision["customer_id"],
+                          [r["action"] for r in decision["recommendations"]])
+    return seconds, tally
+
+
 def run_baseline(path: Path, limit: int | None, decide: bool = True) -> tuple[float, Tally]:
     from baseline import decide_customer
 
@@ -186,7 +212,8 @@ def _limited(items: Iterable[Any], limit: int | None) -> Iterator[Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("config", choices=["engine", "baseline", "floor", "zen", "latency"])
+    parser.add_argument("config",
+                        choices=["engine", "cli", "baseline", "floor", "zen", "latency"])
     parser.add_argument("input", type=Path)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--limit", type=int)
@@ -200,6 +227,9 @@ def main() -> None:
         if args.config == "engine":
             with descendants:
                 seconds, tally = run_engine(args.input, args.workers, args.limit)
+        elif args.config == "cli":
+            with descendants:
+                seconds, tally = run_cli(args.input, args.workers)
         elif args.config == "zen":
             seconds, tally, coverage = run_zen(args.input, args.limit)
             out["coverage"] = coverage
