@@ -12,7 +12,7 @@ from .building import _sources, check_scripts, gather_scripts, load_rulesets, vo
 from .compiler import compile_rulesets
 from .errors import UsageError
 from .language import Ruleset
-from .plugins import ENTRY_POINT_GROUP, get_plugin_manager
+from .plugins import get_plugin_manager, plugin_entry_points
 from .registry import collect
 from .validation import ruleset_files
 
@@ -78,26 +78,46 @@ def guidance_coverage(plugins: Sequence[str] = ()) -> list[dict[str, Any]]:
 
 
 def plugin_inventory() -> dict[str, dict[str, Any]]:
-    """Installed plugins, where each comes from, and what each adds."""
+    """Installed plugins, where each comes from, and what each adds.
+
+    ``{name: {"source": "built in" | "DIST VERSION", "adds": {kind: [names]}}}``; kinds are
+    action, attribute, computation, fact namespace, facts (``NAMESPACE.FIELD``), script and
+    rulesets (``NAME (FILE)``).
+    """
     manager = get_plugin_manager()
     names = _installed(manager)
     registry = collect(manager, names)
     info: dict[str, dict[str, Any]] = {}
-    dists = {name: dist for name, dist in _distributions(manager)}
+    dists = dict(_distributions(manager))
+    files = _sources(registry, [])
     for name in names:
         adds = registry.added_by(name)
-        sources = [str(s) for plugin, s in registry.ruleset_sources if plugin == name]
-        if sources:
-            adds["ruleset files"] = sources
+        facts = [f"{space.namespace}.{field}" for space in registry.namespaces.values()
+                 if space.plugin == name for field in space.fields]
+        if facts:
+            adds["facts"] = facts
+        rulesets = [_ruleset_label(source) for plugin, source in files if plugin == name]
+        if rulesets:
+            adds["rulesets"] = rulesets
         info[name] = {"source": dists.get(name, "built in"), "adds": adds}
     return info
 
 
-def _distributions(manager: Any) -> list[tuple[str, str]]:
-    from importlib.metadata import entry_points
+def _ruleset_label(source: Any) -> str:
+    """``NAME (FILE)`` for a ruleset file; the file alone when it has no readable name."""
+    import yaml
 
+    try:
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        name = data.get("ruleset") if isinstance(data, dict) else None
+    except (OSError, yaml.YAMLError):
+        name = None
+    return f"{name} ({source})" if isinstance(name, str) else str(source)
+
+
+def _distributions(manager: Any) -> list[tuple[str, str]]:
     found = []
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
+    for entry in plugin_entry_points():
         if manager.get_plugin(entry.name) is not None and entry.dist is not None:
             found.append((entry.name, f"{entry.dist.metadata['name']} {entry.dist.version}"))
     return found

@@ -67,6 +67,19 @@ def _expect(plugin: str, kind: str, value: Any, cls: type) -> None:
                           f"{type(value).__name__}")
 
 
+class Register:
+    """The ``register`` callable one plugin's hook receives; its repr names both (for traces)."""
+
+    def __init__(self, plugin: str, hook: str, add: Callable[..., None]):
+        self.plugin, self.hook, self._add = plugin, hook, add
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        self._add(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<register for plugin {self.plugin!r} ({self.hook})>"
+
+
 def _registrars(registry: Registry, plugin: str) -> dict[str, Callable[..., None]]:
     def action(spec: ActionSpec) -> None:
         _expect(plugin, "actions", spec, ActionSpec)
@@ -89,6 +102,8 @@ def _registrars(registry: Registry, plugin: str) -> dict[str, Callable[..., None
         registry.attributes[spec.name] = spec
 
     def script(key: str, *, en: str, zh: str) -> None:
+        if not isinstance(key, str) or not key:
+            raise PluginError(plugin, f"register_scripts: a script key is text, got {key!r}")
         if not isinstance(en, str) or not isinstance(zh, str):
             raise PluginError(plugin, f"script {key!r}: en and zh must both be text")
         registry.claim("script", key, plugin)
@@ -98,11 +113,16 @@ def _registrars(registry: Registry, plugin: str) -> dict[str, Callable[..., None
         if not hasattr(path, "read_text") and not isinstance(path, (str, Path)):
             raise PluginError(plugin, f"register_rulesets: expected a path, got "
                               f"{type(path).__name__}")
+        if isinstance(path, str):
+            path = Path(path)
+        if not path.is_file() and not path.is_dir():
+            raise PluginError(plugin, f"register_rulesets: {path} does not exist")
         registry.ruleset_sources.append((plugin, path))
 
-    return {"register_actions": action, "register_computations": computation,
-            "register_fact_calculators": namespace, "register_attributes": attribute,
-            "register_scripts": script, "register_rulesets": ruleset}
+    adders = {"register_actions": action, "register_computations": computation,
+              "register_fact_calculators": namespace, "register_attributes": attribute,
+              "register_scripts": script, "register_rulesets": ruleset}
+    return {hook: Register(plugin, hook, add) for hook, add in adders.items()}
 
 
 HOOKS = ("register_computations", "register_actions", "register_attributes",
@@ -116,6 +136,8 @@ def collect(manager: pluggy.PluginManager, active: Iterable[str]) -> Registry:
     plugins = {name: manager.get_plugin(name) for name in active}
     for name, plugin in plugins.items():
         if plugin is None:
+            if manager.is_blocked(name):
+                raise PluginError(name, "not installed: blocked by LOYALTY_RULES_BLOCK_PLUGINS")
             known = ", ".join(sorted(n for n, _ in manager.list_name_plugin() if n))
             raise PluginError(name, f"not installed (installed: {known})")
     everyone = [p for _, p in manager.list_name_plugin()]
