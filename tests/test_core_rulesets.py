@@ -9,6 +9,7 @@ guidance from the catalogue, every script exists in both languages.
 from __future__ import annotations
 
 import collections
+import re
 import datetime as dt
 import json
 from pathlib import Path
@@ -181,3 +182,31 @@ def test_the_readme_command_shows_every_action_but_the_611_ones() -> None:
     assert CORE - REVISIT <= actions
     scripts = [r["script"] for d in output for r in d["recommendations"]]
     assert not any("{" in s for s in scripts), "a script placeholder was left unfilled"
+
+
+# -- docs/guidance.md stays in step with the rulesets ----------------------------------------------
+
+def guidance_rows() -> dict[str, tuple[set[str], str]]:
+    """ID → (rules named in the row's third column, the row's explanation)."""
+    rows = {}
+    for line in (ROOT / "docs" / "guidance.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and re.fullmatch(r"[A-Z]+(-[A-Z]+)?-\d\d", cells[0]):
+            rows[cells[0]] = (set(re.findall(r"`([a-z_]+/[a-z0-9_.-]+)`", cells[2])), cells[3])
+    return rows
+
+
+def test_the_guidance_page_names_exactly_the_rules_citing_each_guideline(
+        core_engine: Engine) -> None:
+    cited: dict[str, set[str]] = collections.defaultdict(set)
+    for ruleset in core_engine.rulesets:
+        for rule in ruleset.rules:
+            for gid in rule.guidance:
+                cited[gid].add(f"{ruleset.name}/{rule.id}")
+    rows = guidance_rows()
+    catalogue = [row["id"] for row in guidance_catalogue()]
+    assert sorted(rows) == sorted(catalogue), "one row per guideline of the catalogue"
+    for gid in catalogue:
+        named, why = rows[gid]
+        assert named == cited.get(gid, set()), f"docs/guidance.md, {gid}"
+        assert why, f"docs/guidance.md, {gid}: say how, or why not"
