@@ -32,6 +32,19 @@ TARGETS = {"throughput_vs_baseline": 1 / 3, "two_workers_speedup": 1.7, "rss_mb"
            "p99_ms": 2.0}
 
 
+def best_of(times: int, config: str, path: Path, *extra: str, zen: bool = False
+            ) -> dict[str, Any]:
+    """The fastest of `times` runs (this machine is shared: slower runs measure the others),
+    with every run's customers/s kept."""
+    runs = [measure(config, path, *extra, zen=zen) for _ in range(times)]
+    good = [r for r in runs if "error" not in r]
+    if not good:
+        return runs[-1]
+    best = dict(max(good, key=lambda r: r["per_second"]))
+    best["runs_per_second"] = [r["per_second"] for r in good]
+    return best
+
+
 def measure(config: str, path: Path, *extra: str, zen: bool = False) -> dict[str, Any]:
     command = [sys.executable, str(HERE / "measure.py"), config, str(path), *extra]
     if zen:
@@ -69,23 +82,38 @@ def machine() -> dict[str, Any]:
             "python": platform.python_version(), "system": platform.platform()}
 
 
+def revision() -> str:
+    """The commit measured, and whether the rulesets or the code differed from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, cwd=ROOT).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src", "rulesets"],
+                               capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    except OSError:
+        return "unknown"
+    return head + (" (+ uncommitted changes in src/ or rulesets/)" if dirty else "")
+
+
 def report(run: dict[str, Any]) -> str:
-    lines = [f"Run {run['date']} on {run['machine']['cpu']} ({run['machine']['cores']} cores, "
-             f"{run['machine']['memory']}), Python {run['machine']['python']}.", ""]
-    lines += ["| customers | configuration | customers/s | vs baseline | peak RSS (MB) |",
-              "|---:|---|---:|---:|---:|"]
+    lines = [f"Run {run['date']} at commit {run.get('commit', '?')} on "
+             f"{run['machine']['cpu']} ({run['machine']['cores']} cores, "
+             f"{run['machine']['memory']}), Python {run['machine']['python']}.", "",
+             f"Decisions checked first: {json.dumps(run.get('check'))}", ""]
+    lines += ["| customers | configuration | customers/s (best) | vs baseline | peak RSS (MB) "
+              "| all runs (customers/s) |", "|---:|---|---:|---:|---:|---|"]
     for size, rows in run["sizes"].items():
         base = rows.get("baseline", {}).get("per_second")
         for name, row in rows.items():
             if "error" in row:
-                lines.append(f"| {int(size):,} | {name} | error: {row['error']} | | |")
+                lines.append(f"| {int(size):,} | {name} | error: {row['error']} | | | |")
                 continue
             rss = row["peak_rss_mb"]
             if row.get("largest_worker_rss_mb"):
                 rss = f"{rss} + {row['largest_worker_rss_mb']} per worker"
             ratio = f"{row['per_second'] / base:.2f}" if base else ""
+            runs = ", ".join(f"{r:,.0f}" for r in row.get("runs_per_second", []))
             lines.append(f"| {row['customers']:,} | {name} | {row['per_second']:,.0f} | "
-                         f"{ratio} | {rss} |")
+                         f"{ratio} | {rss} | {runs} |")
     if run.get("latency"):
         lat = run["latency"]
         lines += ["", f"Single-customer `Engine.evaluate` over {lat['customers']:,} CDNOW "
@@ -100,23 +128,34 @@ def report(run: dict[str, Any]) -> str:
 def targets(run: dict[str, Any]) -> dict[str, tuple[Any, float, bool]]:
     found: dict[str, tuple[Any, float, bool]] = {}
     sizes = run["sizes"]
-    ratios, speedups, rss = [], [], []
+    ratios, speedups, cli_speedups, rss = [], [], [], []
     for rows in sizes.values():
         base = rows.get("baseline", {}).get("per_second")
         one = rows.get("engine (1 worker)", {}).get("per_second")
         two = rows.get("engine (2 workers)", {}).get("per_second")
+        cli_one = rows.get("CLI to JSONL (1 worker)", {}).get("per_second")
+        cli_two = rows.get("CLI to JSONL (2 workers)", {}).get("per_second")
         if base and one:
             ratios.append(round(one / base, 2))
-        if one and two:
+        # worker start-up (~1 s) is amortised from 100k customers on: speed-ups count there
+        amortised = rows.get("engine (1 worker)", {}).get("customers", 0) >= 100_000
+        if one and two and amortised:
             speedups.append(round(two / one, 2))
+        if cli_one and cli_two and amortised:
+            cli_speedups.append(round(cli_two / cli_one, 2))
         if "peak_rss_mb" in rows.get("engine (1 worker)", {}):
             rss.append(rows["engine (1 worker)"]["peak_rss_mb"])
     if ratios:
         found["throughput_vs_baseline"] = (ratios, TARGETS["throughput_vs_baseline"],
                                            min(ratios) >= TARGETS["throughput_vs_baseline"])
     if speedups:
-        found["two_workers_speedup"] = (speedups, TARGETS["two_workers_speedup"],
-                                        min(speedups) >= TARGETS["two_workers_speedup"])
+        found["two_workers_speedup (Python API)"] = (
+            speedups, TARGETS["two_workers_speedup"],
+            min(speedups) >= TARGETS["two_workers_speedup"])
+    if cli_speedups:
+        found["two_workers_speedup (CLI)"] = (
+            cli_speedups, TARGETS["two_workers_speedup"],
+            min(cli_speedups) >= TARGETS["two_workers_speedup"])
     if rss:
         found["rss_mb"] = (rss, TARGETS["rss_mb"], max(rss) < TARGETS["rss_mb"])
     if run.get("latency"):
@@ -131,10 +170,14 @@ def main() -> None:
     parser.add_argument("--zen-limit", type=int, default=10000,
                         help="customers the peer engine runs on (default: %(default)s)")
     parser.add_argument("--skip-zen", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per configuration below 1M customers, the best kept "
+                             "(default: %(default)s; 1M runs once)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     run: dict[str, Any] = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                           "machine": machine(), "command": " ".join(sys.argv), "sizes": {}}
+                           "machine": machine(), "command": " ".join(sys.argv),
+                           "commit": revision(), "sizes": {}}
     from check import check  # same decisions, or the comparison means nothing
 
     run["check"] = check(dataset(min(sizes)), limit=min(min(sizes), 10000),
@@ -142,14 +185,17 @@ def main() -> None:
     print("  check:", json.dumps(run["check"]), file=sys.stderr, flush=True)
     for size in sizes:
         path = dataset(size)
+        times = args.repeat if size < 1_000_000 else 1
         rows: dict[str, Any] = {}
-        rows["floor: read + derived facts"] = measure("floor", path)
-        rows["baseline"] = measure("baseline", path)
-        rows["engine (1 worker)"] = measure("engine", path)
-        rows["engine (2 workers)"] = measure("engine", path, "--workers", "2")
+        rows["floor: read + derived facts"] = best_of(times, "floor", path)
+        rows["baseline"] = best_of(times, "baseline", path)
+        rows["engine (1 worker)"] = best_of(times, "engine", path)
+        rows["engine (2 workers)"] = best_of(times, "engine", path, "--workers", "2")
+        rows["CLI to JSONL (1 worker)"] = best_of(times, "cli", path, "--workers", "1")
+        rows["CLI to JSONL (2 workers)"] = best_of(times, "cli", path, "--workers", "2")
         if not args.skip_zen and size == min(sizes):
-            rows["peer: zen-engine"] = measure("zen", path, "--limit", str(args.zen_limit),
-                                               zen=True)
+            rows["peer: zen-engine"] = best_of(times, "zen", path, "--limit",
+                                               str(args.zen_limit), zen=True)
         run["sizes"][str(size)] = rows
     run["latency"] = measure("latency", dataset(min(sizes)), "--limit", "5000")
     run["targets"] = targets(run)
