@@ -34,10 +34,12 @@ ATTRIBUTES: tuple[AttributeSpec, ...] = (
 )
 
 _A = {spec.name for spec in ATTRIBUTES}
+#: any of these on file means the customer owns a car we know of
+_CAR = ("vehicle_model", "vehicle_bought_on", "last_service_on", "odometer_km")
 
 FIELDS: dict[str, tuple[str, str]] = {
-    "owner": ("boolean", "the customer owns a car we know of (vehicle_model or "
-              "vehicle_bought_on)"),
+    "owner": ("boolean", "the customer owns a car we know of (its model, delivery, service "
+              "or odometer is on file)"),
     "prospect": ("boolean", "walked in or test-drove, and has bought nothing since"),
     "vehicle_model": ("string", "the car's model"),
     "car_age_years": ("number", "years since delivery (one decimal)"),
@@ -91,7 +93,7 @@ def calculate(customer: Customer, as_of: dt.date, profile: Profile) -> dict[str,
     test_drive = attribute_date(attributes, "test_drive_on")
     walk_in = attribute_date(attributes, "walk_in_on")
     facts: dict[str, Any] = {
-        "owner": bought is not None or attributes.get("vehicle_model") is not None,
+        "owner": any(attributes.get(name) is not None for name in _CAR),
         "vehicle_model": attributes.get("vehicle_model"),
         "interest": attributes.get("interest"),
         "days_since_reminder": days_since_action(customer, "auto.service_reminder", as_of),
