@@ -224,3 +224,37 @@ def test_memory_stays_flat_across_100k_customers(basic_engine):
     run(100_000)
     grown_mb = (_rss_kb() - start) / 1024
     assert grown_mb < 16, f"RSS grew {grown_mb:.1f} MB over 100k customers"
+
+
+def test_a_rule_matching_several_items_gives_one_recommendation(basic_engine):
+    customer = {"id": "P", "events": [
+        {"type": "promise", "at": "2026-11-10", "promised": 3, "delivered": 5},
+        {"type": "promise", "at": "2026-11-11", "promised": 3, "delivered": 4}]}
+    decision = basic_engine.evaluate(customer, as_of=AS_OF)
+    assert decision.actions == ["recover_broken_promise"]
+    assert decision.suppressed == ()
+
+
+def test_a_rule_whose_any_branches_all_match_fires_once(tmp_path):
+    path = tmp_path / "branches.yaml"
+    path.write_text("""\
+ruleset: branches
+rules:
+  - id: either
+    guidance: [CRM-07]
+    when:
+      any:
+        - visits: {gte: 1}
+        - purchases: {gte: 1}
+        - spend: {gt: 0}
+    then: {recommend: keep_in_touch, priority: 100}
+scripts:
+  keep_in_touch: {en: "hi {name}", zh: "{name}你好"}
+""", encoding="utf-8")
+    engine = make_engine(path)
+    customer = {"id": "B", "events": [{"type": "visit", "at": "2026-11-01"},
+                                      {"type": "purchase", "at": "2026-11-02", "amount": 5}]}
+    decision = engine.evaluate(customer, as_of=AS_OF)
+    assert decision.actions == ["keep_in_touch"]
+    assert decision.suppressed == ()
+    assert decision.fired == ("branches/either",)

@@ -3,7 +3,8 @@
 `arbitrate` applies the two policies every decision goes through:
 
 1. one recommendation per action per customer: the highest priority wins (ties: the rule
-   met first, in ruleset order); the others go to `suppressed`;
+   met first, in ruleset order); the others go to `suppressed` (a `for_each` rule matching
+   several items gives one recommendation, for the first item, and withholds nothing);
 2. a contact cap: at most `max_contacts` outbound contacts in a rolling `window_days`,
    counted from the customer's contact history plus today's recommendations, highest priority
    first. Urgent actions (complaint recovery, broken promises) are never dropped (they still
@@ -115,6 +116,8 @@ def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, Action
         winner = best.get(rec.action)
         if winner is None:
             best[rec.action] = rec
+        elif (winner.ruleset, winner.rule) == (rec.ruleset, rec.rule):
+            continue  # one rule matching several items: one recommendation, nothing withheld
         else:
             suppressed.append(Suppressed(
                 rec.action, rec.rule, rec.ruleset,
