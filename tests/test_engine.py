@@ -65,19 +65,29 @@ def test_derived_facts_reach_later_rules(basic_engine):
     assert "basic/valued" in decision.fired
 
 
-def test_one_recommendation_per_action_the_highest_priority_wins(basic_engine):
-    # contacted 40 days ago: both keep-in-touch rules cannot fire; make them both fire by
-    # contact history absent and present at once is impossible, so use two requests instead:
-    customer = {"id": "R", "personality": "dominant", "events": [
-        {"type": "request", "at": "2026-11-20", "dimension": "a", "expected": 7,
-         "deliverable": 14, "unit": "days"},
-        {"type": "request", "at": "2026-11-21", "dimension": "b", "expected": 2,
-         "deliverable": 3, "unit": "days"}]}
-    decision = basic_engine.evaluate(customer, as_of=AS_OF)
-    assert decision.actions.count("under_promise") == 1
-    (dropped,) = [s for s in decision.suppressed if s.action == "under_promise"]
-    assert dropped.reason == "duplicate action: rule 'dominant-under-promise' (priority 80) " \
-        "chosen"
+def test_one_recommendation_per_action_the_highest_priority_wins(tmp_path):
+    path = tmp_path / "rivals.yaml"
+    path.write_text("""\
+ruleset: rivals
+rules:
+  - id: low
+    guidance: [CRM-07]
+    when: {visits: {gte: 1}}
+    then: {recommend: keep_in_touch, priority: 10, params: {why: low}}
+  - id: high
+    guidance: [CRM-07]
+    when: {visits: {gte: 1}}
+    then: {recommend: keep_in_touch, priority: 90, params: {why: high}}
+scripts:
+  keep_in_touch: {en: "{why}", zh: "{why}"}
+""", encoding="utf-8")
+    decision = make_engine(path).evaluate(
+        {"id": "R", "events": [{"type": "visit", "at": "2026-11-01"}]}, as_of=AS_OF)
+    assert decision.actions == ["keep_in_touch"]
+    assert decision.recommendation("keep_in_touch").params == {"why": "high"}
+    (dropped,) = decision.suppressed
+    assert (dropped.rule, dropped.reason) == (
+        "low", "duplicate action: rule 'high' (priority 90) chosen")
 
 
 def test_contact_cap_counts_history_and_spares_urgent_actions():
