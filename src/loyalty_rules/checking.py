@@ -12,13 +12,13 @@ from .building import _sources, check_scripts, gather_scripts, load_rulesets, vo
 from .compiler import compile_rulesets
 from .errors import UsageError
 from .language import Ruleset
-from .plugins import get_plugin_manager, plugin_entry_points
+from .plugins import get_plugin_manager, installed_plugins, plugin_entry_points
 from .registry import collect
 from .validation import ruleset_files
 
 
 def _installed(manager: Any) -> list[str]:
-    return [name for name, _ in manager.list_name_plugin() if name]
+    return installed_plugins(manager)
 
 
 def validate_paths(paths: Iterable[str | Path], plugins: Sequence[str] | None = None

@@ -55,6 +55,16 @@ def get_plugin_manager(load_entrypoints: bool = True) -> pluggy.PluginManager:
     return manager
 
 
+def installed_plugins(manager: pluggy.PluginManager) -> list[str]:
+    """The names of the plugins registered on `manager` (blocked names left out)."""
+    return [name for name, plugin in manager.list_name_plugin() if name and plugin is not None]
+
+
+def one_line(text: object) -> str:
+    """A message on one line: errors are printed one per line (pluggy's span several)."""
+    return " ".join(str(text).split())
+
+
 def plugin_entry_points() -> list[EntryPoint]:
     """The installed ``loyalty_rules`` entry points, sorted by name (a stable order)."""
     return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value))
@@ -83,7 +93,7 @@ def _load_entrypoints(manager: pluggy.PluginManager, blocked: set[str]) -> None:
             plugin = entry.load()
         except Exception as exc:  # ImportError, SyntaxError, a bug at import time...
             raise PluginError(entry.name, f"cannot be loaded from {entry.value!r} "
-                              f"({_distribution(entry)}): {type(exc).__name__}: {exc} "
+                              f"({_distribution(entry)}): {type(exc).__name__}: {one_line(exc)} "
                               + hint.format(entry.name)) from exc
         _register(manager, entry.name, plugin, hint.format(entry.name))
 
@@ -97,7 +107,7 @@ def _register(manager: pluggy.PluginManager, name: str, plugin: object, hint: st
     except PluginError:
         raise
     except Exception as exc:  # pluggy validates hook names and signatures here
-        raise PluginError(name, f"{type(exc).__name__}: {exc}{suffix}") from exc
+        raise PluginError(name, f"{type(exc).__name__}: {one_line(exc)}{suffix}") from exc
 
 
 def _check_hooks(manager: pluggy.PluginManager, plugin: object) -> None:
@@ -115,4 +125,5 @@ def hook_names() -> list[str]:
 
 
 __all__ = ["BLOCK_VARIABLE", "DEFAULT_PLUGINS", "ENTRY_POINT_GROUP", "TRACE_VARIABLE",
-           "blocked_plugins", "get_plugin_manager", "hook_names", "plugin_entry_points"]
+           "blocked_plugins", "get_plugin_manager", "hook_names", "installed_plugins", "one_line",
+           "plugin_entry_points"]

@@ -15,6 +15,7 @@ import pluggy
 
 from .errors import PluginError
 from .language import ActionSpec, Computation, FactNamespace
+from .plugins import installed_plugins, one_line
 
 ATTRIBUTE_TYPES = ("string", "number", "integer", "boolean", "date")
 
@@ -63,7 +64,8 @@ class Registry:
 
 def _expect(plugin: str, kind: str, value: Any, cls: type) -> None:
     if not isinstance(value, cls):
-        raise PluginError(plugin, f"register_{kind}: expected a {cls.__name__}, got "
+        article = "an" if cls.__name__[0] in "AEIOU" else "a"
+        raise PluginError(plugin, f"register_{kind}: expected {article} {cls.__name__}, got "
                           f"{type(value).__name__}")
 
 
@@ -138,9 +140,9 @@ def collect(manager: pluggy.PluginManager, active: Iterable[str]) -> Registry:
         if plugin is None:
             if manager.is_blocked(name):
                 raise PluginError(name, "not installed: blocked by LOYALTY_RULES_BLOCK_PLUGINS")
-            known = ", ".join(sorted(n for n, _ in manager.list_name_plugin() if n))
+            known = ", ".join(sorted(installed_plugins(manager)))
             raise PluginError(name, f"not installed (installed: {known})")
-    everyone = [p for _, p in manager.list_name_plugin()]
+    everyone = [p for _, p in manager.list_name_plugin() if p is not None]
     for hook in HOOKS:
         for name, plugin in plugins.items():
             caller = manager.subset_hook_caller(hook, [p for p in everyone if p is not plugin])
@@ -149,5 +151,6 @@ def collect(manager: pluggy.PluginManager, active: Iterable[str]) -> Registry:
             except PluginError:
                 raise
             except Exception as exc:  # a plugin's bug: name the plugin, keep the host alive
-                raise PluginError(name, f"{hook} failed: {type(exc).__name__}: {exc}") from exc
+                raise PluginError(name, f"{hook} failed: {type(exc).__name__}: "
+                                  f"{one_line(exc)}") from exc
     return registry
