@@ -230,7 +230,7 @@ def test_a_misnamed_hookimpl_is_refused_naming_the_plugin(installed):
 
 
 def test_a_hookimpl_with_a_wrong_parameter_is_refused_naming_the_plugin():
-    from loyalty_rules.plugins import _register
+    from loyalty_rules.plugins import register_plugin
 
     class WrongArgument:
         @hookimpl
@@ -238,7 +238,7 @@ def test_a_hookimpl_with_a_wrong_parameter_is_refused_naming_the_plugin():
             pass
 
     with pytest.raises(PluginError) as caught:
-        _register(get_plugin_manager(load_entrypoints=False), "wrong", WrongArgument())
+        register_plugin(get_plugin_manager(load_entrypoints=False), "wrong", WrongArgument())
     message = str(caught.value)
     assert message.startswith("plugin 'wrong': PluginValidationError: ")
     assert "Argument(s) {'registry'} are declared in the hookimpl" in message

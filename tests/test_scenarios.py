@@ -609,3 +609,15 @@ def test_every_example_in_docs_testing_md_runs(pytester: pytest.Pytester) -> Non
             _check_output(expected, output, where)
             ran += 1
     assert ran >= 6
+
+
+def test_engine_factory_refuses_a_misspelled_hook(loyalty_engine_factory):
+    class Misspelled:
+        @staticmethod
+        @hookimpl
+        def register_action(register):  # the hook is register_actions
+            pass
+
+    with pytest.raises(PluginError, match="plugin 'typo'.*'register_action' is not a "
+                                          "loyalty_rules hook"):
+        loyalty_engine_factory(("typo", Misspelled()))

@@ -46,7 +46,7 @@ def get_plugin_manager(load_entrypoints: bool = True) -> pluggy.PluginManager:
         manager.set_blocked(name)
     for name, module_name in DEFAULT_PLUGINS.items():
         if name not in blocked:
-            _register(manager, name, importlib.import_module(module_name))
+            register_plugin(manager, name, importlib.import_module(module_name))
     if load_entrypoints:
         _load_entrypoints(manager, blocked)
     if os.environ.get(TRACE_VARIABLE):
@@ -95,10 +95,11 @@ def _load_entrypoints(manager: pluggy.PluginManager, blocked: set[str]) -> None:
             raise PluginError(entry.name, f"cannot be loaded from {entry.value!r} "
                               f"({_distribution(entry)}): {type(exc).__name__}: {one_line(exc)} "
                               + hint.format(entry.name)) from exc
-        _register(manager, entry.name, plugin, hint.format(entry.name))
+        register_plugin(manager, entry.name, plugin, hint.format(entry.name))
 
 
-def _register(manager: pluggy.PluginManager, name: str, plugin: object, hint: str = "") -> None:
+def register_plugin(manager: pluggy.PluginManager, name: str, plugin: object,
+                    hint: str = "") -> None:
     """Register one plugin; a hook it misnames or misdeclares is its error, named."""
     suffix = f" {hint}" if hint else ""
     try:

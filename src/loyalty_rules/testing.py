@@ -160,8 +160,8 @@ def loyalty_engine_factory() -> Callable[..., Engine]:
     (``rulesets``, ``parameters``, ``locale``, and ``plugins`` to activate more by name).
     """
     from .engine import Engine
-    from .errors import PluginError, UsageError
-    from .plugins import get_plugin_manager
+    from .errors import UsageError
+    from .plugins import get_plugin_manager, register_plugin
 
     def make(*plugins: Any, **engine_kwargs: Any) -> Engine:
         if "plugin_manager" in engine_kwargs:
@@ -169,10 +169,7 @@ def loyalty_engine_factory() -> Callable[..., Engine]:
         manager = get_plugin_manager(load_entrypoints=False)
         names = []
         for name, plugin in map(_named, plugins):
-            try:
-                manager.register(plugin, name=name)
-            except Exception as exc:  # pluggy checks hook names and signatures here
-                raise PluginError(name, f"{type(exc).__name__}: {exc}") from exc
+            register_plugin(manager, name, plugin)  # same checks as for installed plugins
             names.append(name)
         active = [*names, *engine_kwargs.pop("plugins", ())]
         return Engine(plugins=active, plugin_manager=manager, **engine_kwargs)
