@@ -54,6 +54,10 @@ def test_two_workers_give_the_same_decisions_in_the_same_order(engine):
     two = list(engine.evaluate_many(records, AS_OF, workers=2))
     assert [r.customer_id for r in two] == [f"P{n:04d}" for n in range(150)]
     assert dicts(two) == dicts(one)
+    assert two == one  # as objects too: what to_dict leaves out (fired, rule order) included
+    assert [d.fired for d in two] == [d.fired for d in one]
+    assert [[r.order for r in d.recommendations] for d in two] == \
+        [[r.order for r in d.recommendations] for d in one]
     assert sum(bool(d.recommendations) for d in two) > 50  # the rules did fire
 
 
