@@ -219,7 +219,8 @@ def summarise(results: Iterable[Any]) -> dict[str, Any]:
             counts[key][str(profile.get(key))] += 1
         counts["dormant"][str(bool(profile.get("dormant"))).lower()] += 1
         counts["action"].update(rec.action for rec in result.recommendations)
-        counts["suppressed"].update(s.action for s in result.suppressed)
+        counts["suppressed"].update(f"{s.action} ({s.reason.partition(':')[0]})"
+                                    for s in result.suppressed)
         with_action += bool(result.recommendations)
     return {
         "read": evaluated + rejected, "evaluated": evaluated, "rejected": rejected,
@@ -243,7 +244,7 @@ def print_summary(summary: dict[str, Any], stream: IO[str] = sys.stdout) -> None
         if not summary[key]:
             stream.write("  (none)\n")
         for name, count in summary[key].items():
-            stream.write(f"  {name:<28} {count:>8}  {100 * count / total:5.1f} %\n")
+            stream.write(f"  {name:<44} {count:>8}  {100 * count / total:5.1f} %\n")
 
 
 def main(argv: list[str] | None = None) -> int:
