@@ -27,7 +27,6 @@ class AttributeSpec:
     name: str
     type: str
     description: str = ""
-    required: bool = False
 
     def __attrs_post_init__(self) -> None:
         if self.type not in ATTRIBUTE_TYPES:
