@@ -38,6 +38,7 @@ from .decisions import Decision, Recommendation, Suppressed
 from .errors import EngineError, Problem, RecordError, UsageError
 from .models import Customer
 from .reading import Rejected, _from_raw, parse_customer, read_customers
+from .seen import SeenIds
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -283,7 +284,7 @@ class _UniqueIds:
     rejected. Records built in code (no file) are not tracked, as in one process."""
 
     def __init__(self) -> None:
-        self.seen: set[str] = set()
+        self.seen = SeenIds()
 
     def check(self, item: Any, cid: str | None, result: Any) -> Any:
         if isinstance(item, RawLine):
@@ -294,10 +295,9 @@ class _UniqueIds:
             where = None
         if cid is None or where is None:
             return result
-        if cid in self.seen:
+        if not self.seen.add(cid):
             return Rejected((Problem(f"duplicate customer id {cid!r}", file=where[0],
                                      line=where[1], path="id"),), customer_id=cid)
-        self.seen.add(cid)
         return result
 
 

@@ -21,6 +21,7 @@ from .models import (
     CHANNELS, EVENT_TYPES, KINDS, LOCALES, ORIENTATIONS, PERSONALITY_LABELS, RECOVERY_STEPS,
     Customer, normalise_personality,
 )
+from .seen import SeenIds
 
 CUSTOMER_FIELDS = frozenset({
     "id", "name", "personality", "kind", "orientation", "birthday", "preferred_channel",
@@ -284,7 +285,7 @@ def _from_raw(raw: Any, file: str, line: int) -> Customer | Rejected:
                         customer_id=str(cid) if cid is not None else None)
 
 
-def _read_jsonl(path: Path, seen: set[str]) -> Iterator[Customer | Rejected]:
+def _read_jsonl(path: Path, seen: SeenIds) -> Iterator[Customer | Rejected]:
     with path.open(encoding="utf-8-sig") as handle:
         for number, text in enumerate(handle, start=1):
             if not text.strip():
@@ -298,7 +299,7 @@ def _read_jsonl(path: Path, seen: set[str]) -> Iterator[Customer | Rejected]:
             yield _unique(_from_raw(raw, str(path), number), seen, str(path), number)
 
 
-def _read_json(path: Path, seen: set[str]) -> Iterator[Customer | Rejected]:
+def _read_json(path: Path, seen: SeenIds) -> Iterator[Customer | Rejected]:
     text = path.read_text(encoding="utf-8-sig")
     try:
         data = json.loads(text)
@@ -332,17 +333,15 @@ def _element_lines(text: str, count: int) -> list[int]:
     return starts
 
 
-def _unique(record: Customer | Rejected, seen: set[str], file: str, line: int,
+def _unique(record: Customer | Rejected, seen: SeenIds, file: str, line: int,
             where: str | None = None) -> Customer | Rejected:
-    if isinstance(record, Customer):
-        if record.id in seen:
-            return Rejected((Problem(f"duplicate customer id {record.id!r}", file=file,
-                                     line=line, path="id"),), customer_id=record.id)
-        seen.add(record.id)
+    if isinstance(record, Customer) and not seen.add(record.id):
+        return Rejected((Problem(f"duplicate customer id {record.id!r}", file=file,
+                                 line=line, path="id"),), customer_id=record.id)
     return record
 
 
-def _read_csv_pair(folder: Path, seen: set[str]) -> Iterator[Customer | Rejected]:
+def _read_csv_pair(folder: Path, seen: SeenIds) -> Iterator[Customer | Rejected]:
     customers_csv, events_csv = folder / "customers.csv", folder / "events.csv"
     if not customers_csv.exists():
         raise UsageError(f"{folder}: a CSV input folder needs customers.csv (and events.csv)")
@@ -398,7 +397,7 @@ def read_customers(*paths: str | Path) -> Iterator[Customer | Rejected]:
     Yields a `Customer` per good record and a `Rejected` per bad one, in input order.
     Customer ids must be unique across all the paths of one call.
     """
-    seen: set[str] = set()
+    seen = SeenIds()
     for given in paths:
         path = Path(given)
         if path.is_dir():
