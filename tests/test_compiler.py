@@ -7,11 +7,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import BASIC, TESTS, bare_manager
+from conftest import BASIC, TESTS, bare_manager, make_engine
 
 from loyalty_rules import RulesetError
 from loyalty_rules.building import build_setup, vocabulary_of
-from loyalty_rules.compiler import MAX_RULES_PER_PART, compile_rulesets
+from loyalty_rules.compiler import MAX_FAN_OUT, compile_rulesets
 from loyalty_rules.registry import collect
 from loyalty_rules.validation import load_ruleset_text
 
@@ -88,42 +88,23 @@ def test_large_rulesets_are_split_into_parts_below_durable_rules_limits(tmp_path
     setup = setup_for(path)
     program = compile_rulesets(setup.rulesets, setup.parameters)
     sizes = [len(p.definition) - 1 for p in program.parts]  # minus the sentinel
-    assert sizes == [MAX_RULES_PER_PART, MAX_RULES_PER_PART, 10]
+    assert sizes == [MAX_FAN_OUT, MAX_FAN_OUT, 10]
 
 
-def test_a_rule_too_big_for_durable_rules_is_refused(tmp_path):
-    values = ", ".join(f"v{i}" for i in range(150))
-    path = tmp_path / "big.yaml"
-    path.write_text(textwrap.dedent(f"""\
-        ruleset: big
-        rules:
-          - id: huge
-            guidance: [CRM-07]
-            for_each: complaint
-            when: {{complaint.topic: {{in: [{values}]}}}}
-            then: {{recommend: keep_in_touch}}
-        scripts:
-          keep_in_touch: {{en: hi, zh: 你好}}
-        """), encoding="utf-8")
-    setup = setup_for(path)
-    with pytest.raises(RulesetError, match=r"big.yaml:3: \$.rules\[0\]: the conditions compile to 151 tests"):
-        compile_rulesets(setup.rulesets, setup.parameters)
-
-
-def test_derivation_cycles_are_refused(tmp_path):
-    path = tmp_path / "cycle.yaml"
-    path.write_text(textwrap.dedent("""\
-        ruleset: cycle
-        rules:
-          - id: a
-            guidance: [LOY-03]
-            when: {derived.b: true}
-            then: {derive: a}
-          - id: b
-            guidance: [LOY-03]
-            when: {derived.a: true}
-            then: {derive: b}
-        """), encoding="utf-8")
-    setup = setup_for(path)
-    with pytest.raises(RulesetError, match="cycle"):
-        compile_rulesets(setup.rulesets, setup.parameters)
+def test_a_customer_meeting_every_threshold_at_once_never_hits_error_303(tmp_path):
+    # 30 rules (well under the rule cap) whose `any` puts 90 tests side by side under one
+    # node, all satisfied by one customer: in one part, durable_rules fails with error 303
+    rules = "\n".join(f"""\
+  - id: r{i}
+    guidance: [CRM-07]
+    when: {{any: [{{visits: {{gte: {i}}}}}, {{purchases: {{gte: {i}}}}}, {{spend: {{gte: {i}}}}}]}}
+    then: {{derive: d{i}}}""" for i in range(30))
+    path = tmp_path / "thresholds.yaml"
+    path.write_text(f"ruleset: thresholds\nrules:\n{rules}\n", encoding="utf-8")
+    engine = make_engine(path)
+    assert len(engine.program.parts) >= 2
+    events = [{"type": "purchase", "at": "2026-11-01", "amount": 1000},
+              {"type": "visit", "at": "2026-11-01"}] * 40
+    decision = engine.evaluate({"id": "big", "events": events}, as_of="2026-11-22")
+    assert decision.profile["visits"] == decision.profile["purchases"] == 40
+    assert len(decision.profile["derived"]) == 30 and len(decision.fired) == 30

@@ -7,9 +7,12 @@ Design, from what durable_rules does (shared/notes/durable_rules.md and measurem
   `promise`, `complaint`); each carries the customer's profile.
 * Rules that **derive** facts run in an earlier *stratum* than the rules that read them; the
   engine merges derived values into the facts between strata. No state rules, no loops.
-* durable_rules fails a fact that matches more than ~64 rules (error 303), so each stratum is
-  split per fact kind into **parts** of at most `MAX_RULES_PER_PART` rules; each part is its
-  own durable_rules ruleset and only sees facts of its kind.
+* durable_rules fails a fact that satisfies 64 sibling tests under one node of its test
+  network (error 303; measured: 63 pass, 64 fail, while a chain of 70 tests is fine). Tests
+  of a rule form a path in the order written; an `any`/`in` is one path per alternative. So
+  each stratum is split per fact kind into **parts** whose test tree has at most
+  `MAX_FAN_OUT` children under any node (and at most `MAX_RULES_PER_PART` rules); each part
+  is its own durable_rules ruleset and only sees facts of its kind.
 * Every part has a catch-all **sentinel** rule: a fact that matches nothing would otherwise
   raise and poison the rest of its batch.
 """
@@ -17,6 +20,7 @@ Design, from what durable_rules does (shared/notes/durable_rules.md and measurem
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -28,8 +32,12 @@ from .language import (
     Ruleset, Value, condition_fields,
 )
 
-#: durable_rules errors (303) when one fact matches 64 rules; the sentinel takes one.
+#: durable_rules errors (303) when a fact satisfies 64 sibling tests under one node.
+MAX_FAN_OUT = 60
+#: and (108) when more than 256 rules share one condition path.
 MAX_RULES_PER_PART = 60
+#: alternatives (paths) one rule may expand into
+MAX_PATHS_PER_RULE = 100
 #: durable_rules hangs creating a ruleset with more than 512 tests under one node.
 MAX_TESTS_PER_PART = 400
 #: a fact has at most ~252 properties (error 302); the engine checks facts against this.
@@ -111,6 +119,61 @@ def condition_json(node: Condition, parameters: Mapping[str, Any]) -> dict[str, 
     if node.op == "not_in":
         return {"$and": [{"$neq": {node.field: item}} for item in value]}
     return {_DURABLE_OP[node.op]: {node.field: value}}
+
+
+def _paths(expression: Any, limit: int = 10_000) -> list[tuple[str, ...]]:
+    """The test sequences an expression stands for: `$and` chains, `$or` alternatives."""
+    if "$and" in expression:
+        result: list[tuple[str, ...]] = [()]
+        for part in expression["$and"]:
+            result = [p + q for p in result for q in _paths(part, limit)][:limit]
+        return result
+    if "$or" in expression:
+        return [p for part in expression["$or"] for p in _paths(part, limit)][:limit]
+    return [(json.dumps(expression, sort_keys=True),)]
+
+
+class _TestTree:
+    """The tree durable_rules builds from a part's test paths, to bound its fan-out."""
+
+    def __init__(self) -> None:
+        self.root: dict[str, dict] = {}
+
+    def _grown(self, paths: list[tuple[str, ...]]) -> dict[int, int]:
+        """New children per node (by id) if `paths` were added, plus the nodes' own sizes."""
+        added: dict[int, set[str]] = {}
+        sizes: dict[int, int] = {}
+        for path in paths:
+            node: dict[str, dict] | None = self.root
+            for test in path:
+                if node is None:  # below a node that does not exist yet: all new
+                    break
+                if test not in node:
+                    added.setdefault(id(node), set()).add(test)
+                    sizes[id(node)] = len(node)
+                node = node.get(test)
+        return {n: sizes[n] + len(tests) for n, tests in added.items()}
+
+    def fits(self, paths: list[tuple[str, ...]]) -> bool:
+        return self.fan_out(paths) <= MAX_FAN_OUT
+
+    def fan_out(self, paths: list[tuple[str, ...]]) -> int:
+        """The largest number of children any node would have with `paths` added: existing
+        nodes gaining children, or nodes the paths create (counted in a tree of their own)."""
+        grown = max(self._grown(paths).values(), default=0)
+        fresh = _TestTree()
+        fresh.add(paths)
+        return max(grown, _widest(fresh.root))
+
+    def add(self, paths: list[tuple[str, ...]]) -> None:
+        for path in paths:
+            node = self.root
+            for test in path:
+                node = node.setdefault(test, {})
+
+
+def _widest(node: dict[str, dict]) -> int:
+    return max([len(node), *(_widest(child) for child in node.values())])
 
 
 def _count_tests(expression: Any) -> int:
@@ -196,6 +259,16 @@ def compile_rulesets(rulesets: Iterable[Ruleset],
         kind = rule.for_each or CUSTOMER
         expression = {"$and": [{"fact": kind}, condition_json(rule.when, values)]}
         tests = _count_tests(expression)
+        alternatives = _paths(expression, limit=MAX_PATHS_PER_RULE + 1)
+        if len(alternatives) > MAX_PATHS_PER_RULE or _TestTree().fan_out(alternatives) > \
+                MAX_FAN_OUT:
+            problems.append(Problem(
+                f"the conditions expand into more than {MAX_PATHS_PER_RULE} alternatives or "
+                f"{MAX_FAN_OUT} alternatives side by side, more than durable_rules can match "
+                "(split the rule or its `any`/`in` lists)",
+                file=ruleset.file, line=rule.line,
+                path=f"$.rules[{ruleset.rules.index(rule)}]"))
+            continue
         if tests > MAX_TESTS_PER_PART // 4:
             problems.append(Problem(
                 f"the conditions compile to {tests} tests; at most {MAX_TESTS_PER_PART // 4} "
@@ -213,11 +286,16 @@ def compile_rulesets(rulesets: Iterable[Ruleset],
     for (stratum, kind), rules in sorted(grouped.items()):
         chunk: list[tuple[str, dict[str, Any]]] = []
         tests = 0
+        tree = _TestTree()
         for key, definition in rules:
-            cost = _count_tests(definition["all"][0]["m"])
-            if chunk and (len(chunk) >= MAX_RULES_PER_PART or tests + cost > MAX_TESTS_PER_PART):
+            expression = definition["all"][0]["m"]
+            cost = _count_tests(expression)
+            paths = _paths(expression)
+            full = len(chunk) >= MAX_RULES_PER_PART or tests + cost > MAX_TESTS_PER_PART
+            if chunk and (full or not tree.fits(paths)):
                 parts.append(_part(stratum, kind, len(parts), chunk))
-                chunk, tests = [], 0
+                chunk, tests, tree = [], 0, _TestTree()
+            tree.add(paths)
             chunk.append((key, definition))
             tests += cost
         if chunk:
