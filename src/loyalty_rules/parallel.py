@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
-from .decisions import Decision, Recommendation, Suppressed
 from .errors import EngineError, Problem, RecordError, UsageError
 from .models import Customer
 from .reading import Rejected, _from_raw, parse_customer, read_customers
@@ -157,35 +156,6 @@ def _parse(item: Customer | Mapping[str, Any] | RawLine) -> Customer | Rejected:
         return Rejected(err.problems, str(cid) if cid is not None else None)
 
 
-# A Decision crosses between processes as plain tuples: pickling the attrs objects themselves
-# costs ~40 µs a customer (their __getstate__/__setstate__ run in Python), tuples ~30 µs.
-def _names(cls: type) -> tuple[str, ...] | None:
-    fields = attrs.fields(cls)
-    return None if any(not f.init or f.kw_only for f in fields) else tuple(f.name for f in fields)
-
-
-_SHAPES = {cls: _names(cls) for cls in (Decision, Recommendation, Suppressed)}
-_PACKABLE = all(_SHAPES.values())
-
-
-def _pack(decision: Decision) -> tuple[Any, ...]:
-    values = []
-    for name in _SHAPES[Decision] or ():
-        value = getattr(decision, name)
-        if name in ("recommendations", "suppressed"):
-            value = tuple(tuple(getattr(item, n) for n in _SHAPES[type(item)] or ())
-                          for item in value)
-        values.append(value)
-    return tuple(values)
-
-
-def _unpack(packed: tuple[Any, ...]) -> Decision:
-    values = dict(zip(_SHAPES[Decision] or (), packed))
-    values["recommendations"] = tuple(Recommendation(*r) for r in values["recommendations"])
-    values["suppressed"] = tuple(Suppressed(*s) for s in values["suppressed"])
-    return Decision(**values)
-
-
 def _evaluate_with(engine: Engine, items: Sequence[Customer | Mapping[str, Any] | RawLine],
                    as_of: dt.date, locale: str | None, encode: bool = False
                    ) -> tuple[list[Any], list[str | None]]:
@@ -215,10 +185,7 @@ def _evaluate_batch(items: Sequence[Customer | Mapping[str, Any] | RawLine], as_
                     locale: str | None, encode: bool) -> tuple[list[Any], list[str | None]]:
     """Runs in a worker: one batch (the engine isolates bad records itself)."""
     assert _ENGINE is not None, "worker started without an engine"
-    results, ids = _evaluate_with(_ENGINE, items, as_of, locale, encode)
-    if _PACKABLE and not encode:
-        results = [_pack(r) if isinstance(r, Decision) else r for r in results]
-    return results, ids
+    return _evaluate_with(_ENGINE, items, as_of, locale, encode)
 
 
 # -- the parent side ------------------------------------------------------------------------
@@ -315,8 +282,6 @@ def _merge(batch: _Batch, results: Sequence[Any], ids: Sequence[str | None],
             yield item
         else:
             result, cid = next(answers)
-            if isinstance(result, tuple):  # a packed Decision
-                result = _unpack(result)
             yield unique.check(item, cid, result)
 
 
