@@ -113,3 +113,16 @@ def test_load_customers_raises_with_every_bad_record(tmp_path):
         load_customers(path)
     lines = [(p.line, p.path) for p in caught.value.problems]
     assert lines == [(2, "id"), (2, "kind"), (3, None)]
+
+
+def test_attribute_date_reads_what_a_date_attribute_accepts():
+    from loyalty_rules import attribute_date
+
+    attributes = {"on": "2026-11-20", "at": "2026-11-20T10:30:00+08:00", "empty": "",
+                  "bad": "soon"}
+    assert attribute_date(attributes, "on") == dt.date(2026, 11, 20)
+    assert attribute_date(attributes, "at") == dt.date(2026, 11, 20)
+    assert attribute_date(attributes, "empty") is None
+    assert attribute_date(attributes, "missing") is None
+    with pytest.raises(RecordError, match="attributes.bad: expected an ISO 8601 date"):
+        attribute_date(attributes, "bad")

@@ -14,7 +14,7 @@ from .language import ActionSpec, Computation, FactNamespace
 from .models import Customer, normalise_personality
 from .plugins import get_plugin_manager
 from .profile import Profile, ProfileParameters, derive_profile
-from .reading import Rejected, load_customers, parse_customer, read_customers
+from .reading import Rejected, attribute_date, load_customers, parse_customer, read_customers
 from .registry import AttributeSpec
 
 __version__ = "0.1.0"

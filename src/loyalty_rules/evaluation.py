@@ -20,7 +20,7 @@ from .host import SESSION, RuleHost
 from .language import Compute, Derive, FieldRef, Literal, ParamRef, Value
 from .models import Customer
 from .profile import derive_profile
-from .reading import Rejected, _as_date
+from .reading import Rejected, attribute_date
 from .registry import AttributeSpec, Registry
 from .scripts import ANONYMOUS, render
 
@@ -50,9 +50,9 @@ def _check_attributes(customer: Customer, specs: Mapping[str, AttributeSpec]) ->
               "boolean": isinstance(value, bool)}.get(spec.type)
         if spec.type == "date":
             try:
-                _as_date(value, name)
+                attribute_date(customer.attributes, name)
                 ok = True
-            except Exception:
+            except RecordError:
                 ok = False
         if not ok:
             problems.append(Problem(f"expected a {spec.type}, got {value!r}",

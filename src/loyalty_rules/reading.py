@@ -105,6 +105,22 @@ def _as_date(value: Any, path: str) -> dt.date:
     raise _Bad(path, f"expected an ISO 8601 date (YYYY-MM-DD), got {value!r}")
 
 
+def attribute_date(attributes: Mapping[str, Any], name: str) -> dt.date | None:
+    """A customer attribute holding a date (ISO text or a date), or None when absent.
+
+    The same reading the engine applies when it type-checks an attribute declared with
+    `AttributeSpec(name, "date")`; raises `RecordError` naming ``attributes.NAME`` if the value
+    is not a date.
+    """
+    value = attributes.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return _as_date(value, f"attributes.{name}")
+    except _Bad as bad:
+        raise RecordError([Problem(bad.message, path=bad.path)]) from None
+
+
 def _as_bool(value: Any, path: str) -> bool:
     if isinstance(value, bool):
         return value
@@ -430,5 +446,5 @@ def load_customers(*paths: str | Path) -> list[Customer]:
     return good
 
 
-__all__ = ["Rejected", "load_customers", "parse_customer", "parse_event", "read_customers",
+__all__ = ["Rejected", "attribute_date", "load_customers", "parse_customer", "parse_event", "read_customers",
            "PERSONALITY_LABELS"]

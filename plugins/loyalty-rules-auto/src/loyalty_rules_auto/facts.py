@@ -8,10 +8,9 @@ calculator returns ``None``, no ``auto.*`` field exists, and no rule of the pack
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
-from loyalty_rules import AttributeSpec, Customer, FactNamespace, Profile
+from loyalty_rules import AttributeSpec, Customer, FactNamespace, Profile, attribute_date
 
 NAMESPACE = "auto"
 
@@ -59,15 +58,6 @@ FIELDS: dict[str, tuple[str, str]] = {
                     "the parts' lead time when they are not in stock"),
 }
 
-
-def attribute_date(attributes: Mapping[str, Any], name: str) -> dt.date | None:
-    """An attribute declared as a date (already type-checked by loyalty_rules), or None."""
-    value = attributes.get(name)
-    if value is None:
-        return None
-    if isinstance(value, dt.date):
-        return value if not isinstance(value, dt.datetime) else value.date()
-    return dt.date.fromisoformat(str(value).strip()[:10])
 
 
 def whole_months(since: dt.date, as_of: dt.date) -> int:

@@ -8,10 +8,9 @@ calculator returns ``None`` and no ``hotel.*`` field exists, so no rule of the p
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
-from loyalty_rules import AttributeSpec, Customer, FactNamespace, Profile
+from loyalty_rules import AttributeSpec, Customer, FactNamespace, Profile, attribute_date
 
 NAMESPACE = "hotel"
 INCIDENTS = ("room_access_dispute", "overbooking")
@@ -50,15 +49,6 @@ FIELDS: dict[str, tuple[str, str]] = {
 
 VALUES: dict[str, tuple[str, ...]] = {"incident": INCIDENTS}
 
-
-def attribute_date(attributes: Mapping[str, Any], name: str) -> dt.date | None:
-    """An attribute declared as a date (already type-checked by loyalty_rules), or None."""
-    value = attributes.get(name)
-    if value is None:
-        return None
-    if isinstance(value, dt.date):
-        return value if not isinstance(value, dt.datetime) else value.date()
-    return dt.date.fromisoformat(str(value).strip()[:10])
 
 
 def calculate(customer: Customer, as_of: dt.date, profile: Profile) -> dict[str, Any] | None:

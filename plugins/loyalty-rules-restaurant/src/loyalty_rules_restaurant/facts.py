@@ -8,10 +8,9 @@ attributes is present; for everyone else the calculator returns ``None``, no
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
-from loyalty_rules import AttributeSpec, Customer, FactNamespace, Profile
+from loyalty_rules import AttributeSpec, Customer, FactNamespace, Profile, attribute_date
 
 NAMESPACE = "restaurant"
 #: meals counted for "a regular" (restaurant.meals_last_year)
@@ -52,15 +51,6 @@ FIELDS: dict[str, tuple[str, str]] = {
 
 VALUES: dict[str, tuple[str, ...]] = {"emotional_loyalty": ("high", "low")}
 
-
-def attribute_date(attributes: Mapping[str, Any], name: str) -> dt.date | None:
-    """An attribute declared as a date (already type-checked by loyalty_rules), or None."""
-    value = attributes.get(name)
-    if value is None:
-        return None
-    if isinstance(value, dt.date):
-        return value if not isinstance(value, dt.datetime) else value.date()
-    return dt.date.fromisoformat(str(value).strip()[:10])
 
 
 def calculate(customer: Customer, as_of: dt.date, profile: Profile) -> dict[str, Any] | None:
