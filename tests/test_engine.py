@@ -90,12 +90,16 @@ scripts:
         "low", "duplicate action: rule 'high' (priority 90) chosen")
 
 
+#: valued, birthday in 3 days, contacted on 16 November, complained on 21 November
+CONTACTED_COMPLAINING = {"id": "K", "birthday": "1980-11-25", "events": [
+    {"type": "purchase", "at": "2026-11-01", "amount": 6000},
+    {"type": "contact", "at": "2026-11-16", "direction": "outbound"},
+    {"type": "complaint", "at": "2026-11-21", "id": "K1"}]}
+
+
 def test_contact_cap_counts_history_and_spares_urgent_actions():
     engine = make_engine(parameters={"policy.max_contacts": 1, "basic.quiet_days": 3})
-    customer = {"id": "K", "birthday": "1980-11-25", "events": [
-        {"type": "purchase", "at": "2026-11-01", "amount": 6000},
-        {"type": "contact", "at": "2026-11-16", "direction": "outbound"},
-        {"type": "complaint", "at": "2026-11-21", "id": "K1"}]}
+    customer = CONTACTED_COMPLAINING
     decision = engine.evaluate(customer, as_of=AS_OF)
     assert decision.actions == ["acknowledge_and_apologize"]  # urgent: kept over the cap
     assert decision.recommendation("acknowledge_and_apologize").due == AS_OF + dt.timedelta(1)
@@ -106,10 +110,7 @@ def test_contact_cap_counts_history_and_spares_urgent_actions():
 
 def test_contact_cap_window_rolls_and_higher_priority_goes_first():
     engine = make_engine(parameters={"policy.max_contacts": 2, "basic.quiet_days": 3})
-    customer = {"id": "K", "birthday": "1980-11-25", "events": [
-        {"type": "purchase", "at": "2026-11-01", "amount": 6000},
-        {"type": "contact", "at": "2026-11-16", "direction": "outbound"},
-        {"type": "complaint", "at": "2026-11-21", "id": "K1"}]}
+    customer = CONTACTED_COMPLAINING
     # 22 Nov: the contact of 16 Nov and the apology fill both places
     assert engine.evaluate(customer, as_of=AS_OF).actions == ["acknowledge_and_apologize"]
     # 23 Nov: 16 Nov has left the 7-day window; keep-in-touch (40) beats the birthday (20)

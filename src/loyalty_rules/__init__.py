@@ -23,7 +23,8 @@ __all__ = [
     "ActionSpec", "AttributeSpec", "Computation", "ContactPolicy", "Customer", "Decision",
     "Engine", "EngineError", "FactNamespace", "LoyaltyRulesError", "PluginError", "Problem",
     "Profile", "ProfileParameters", "Recommendation", "RecordError", "Rejected",
-    "RulesetError", "ScenarioError", "Suppressed", "UsageError", "derive_profile",
+    "RulesetError", "ScenarioError", "Suppressed", "UsageError", "attribute_date",
+    "derive_profile",
     "get_plugin_manager", "hookimpl", "hookspec", "load_customers", "normalise_personality",
     "parse_customer", "read_customers",
 ]

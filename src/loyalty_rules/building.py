@@ -21,7 +21,7 @@ from .profile import ITEM_FIELDS, PROFILE_FIELDS, ProfileParameters
 from .registry import Registry
 from .scripts import template_names
 from .source import load_yaml
-from .validation import parse_ruleset, ruleset_files
+from .validation import declare_derived, parse_ruleset, ruleset_files
 
 RESERVED = {"fact", "id", "sid", "derived", "attributes", "profile", "policy", *ITEM_FIELDS}
 #: values every script may name besides the recommendation's params
@@ -78,12 +78,7 @@ def load_rulesets(sources: list[tuple[str | None, Any]], vocabulary: Vocabulary
             problems.append(Problem(f"cannot read: {exc.strerror or exc}", file=file, line=0))
             continue
         documents.append((plugin, file, data, lines))
-        # derived names first, so a rule may read what another file's rule derives
-        rules = data.get("rules") if isinstance(data, dict) else None
-        for rule in rules if isinstance(rules, list) else []:
-            then = rule.get("then") if isinstance(rule, dict) else None
-            if isinstance(then, dict) and isinstance(then.get("derive"), str):
-                vocabulary.derived.add(then["derive"])
+        declare_derived(data, vocabulary)  # before any file's rules are read
     rulesets: list[Ruleset] = []
     for plugin, file, data, lines in documents:
         try:

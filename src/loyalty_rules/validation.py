@@ -434,6 +434,16 @@ def placeholders(template: str) -> list[str]:
     return PLACEHOLDER.findall(template)
 
 
+def declare_derived(data: Any, vocabulary: Vocabulary) -> None:
+    """Make the names a ruleset's rules derive known before any rule is read, so rules may
+    read `derived.NAME` in any order, in this file or another."""
+    raw_rules = data.get("rules") if isinstance(data, Mapping) else None
+    for raw in raw_rules if isinstance(raw_rules, list) else []:
+        then = raw.get("then") if isinstance(raw, Mapping) else None
+        if isinstance(then, Mapping) and isinstance(then.get("derive"), str):
+            vocabulary.derived.add(then["derive"])
+
+
 def parse_ruleset(data: Any, lines: Lines, file: str, vocabulary: Vocabulary,
                   plugin: str | None = None) -> Ruleset:
     """Validate parsed YAML against the vocabulary; raise RulesetError with every problem."""
@@ -450,14 +460,8 @@ def parse_ruleset(data: Any, lines: Lines, file: str, vocabulary: Vocabulary,
     description = check.text(data, "description", "$")
     guidance = check.guidance(data, "$", required=False)
     check.parse_parameters(data.get("parameters"))
-    # Derived names are known before rules are read, so rules may match them in any order.
+    declare_derived(data, vocabulary)
     raw_rules = data.get("rules")
-    if isinstance(raw_rules, list):
-        for raw in raw_rules:
-            if isinstance(raw, Mapping) and isinstance(raw.get("then"), Mapping):
-                derived = raw["then"].get("derive")
-                if isinstance(derived, str):
-                    vocabulary.derived.add(derived)
     rules: list[Rule] = []
     if not isinstance(raw_rules, list) or not raw_rules:
         check.error("$.rules" if "rules" in data else "$",
