@@ -21,9 +21,9 @@ from typing import Any
 import yaml
 
 from loyalty_rules import derive_profile
-from loyalty_rules.actions import CORE_ACTIONS
-from loyalty_rules.computations import commitment, pad
-from loyalty_rules.scripts import ANONYMOUS, render
+from loyalty_rules.language.actions import CORE_ACTIONS
+from loyalty_rules.language.computations import commitment, pad
+from loyalty_rules.language.scripts import ANONYMOUS, render
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTIONS = {spec.name: spec for spec in CORE_ACTIONS}

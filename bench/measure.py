@@ -110,7 +110,7 @@ class Tally:
 
 def run_engine(path: Path, workers: int, limit: int | None) -> tuple[float, Tally]:
     from loyalty_rules import Engine, Rejected, read_customers
-    from loyalty_rules.parallel import read_records
+    from loyalty_rules.engine.parallel import read_records
 
     engine = Engine()
     tally = Tally()

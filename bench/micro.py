@@ -29,8 +29,8 @@ AS_OF = dt.date(1998, 6, 30)
 
 def sentinel(customers: list[Any]) -> dict[str, Any]:
     from loyalty_rules import Engine
-    from loyalty_rules import host as host_module
-    from loyalty_rules.compiler import SENTINEL
+    from loyalty_rules.engine import host as host_module
+    from loyalty_rules.language.compiler import SENTINEL
     from loyalty_rules.errors import EngineError
 
     engine = Engine()
@@ -95,7 +95,7 @@ def _pack(decision: Any) -> tuple[Any, ...]:
 
 
 def _unpack(packed: tuple[Any, ...]) -> Any:
-    from loyalty_rules.decisions import Decision, Recommendation, Suppressed
+    from loyalty_rules.decisions.model import Decision, Recommendation, Suppressed
 
     cid, as_of, profile, recs, suppressed, fired = packed
     return Decision(cid, as_of, profile, tuple(Recommendation(*r) for r in recs),
@@ -125,7 +125,7 @@ def transport(customers: list[Any]) -> dict[str, Any]:
 
 def start(method: str) -> float:
     from loyalty_rules import Engine
-    from loyalty_rules import parallel
+    from loyalty_rules.engine import parallel
 
     parallel.start_method = lambda: method  # type: ignore[assignment]
     recipe = parallel.EngineRecipe.of(Engine())

@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from loyalty_rules.language import AllOf, AnyOf, Compare, Derive, Literal, Not, ParamRef
+from loyalty_rules.language.model import AllOf, AnyOf, Compare, Derive, Literal, Not, ParamRef
 
 NEGATE = {"eq": "ne", "ne": "eq", "lt": "gte", "gte": "lt", "gt": "lte", "lte": "gt",
           "in": "not_in", "not_in": "in"}

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from loyalty_rules import Engine, get_plugin_manager, hookimpl
-from loyalty_rules.actions import CORE_ACTIONS
-from loyalty_rules.computations import CORE_COMPUTATIONS
+from loyalty_rules.language.actions import CORE_ACTIONS
+from loyalty_rules.language.computations import CORE_COMPUTATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent

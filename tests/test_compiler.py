@@ -10,10 +10,10 @@ import pytest
 from conftest import BASIC, TESTS, bare_manager, make_engine
 
 from loyalty_rules import RulesetError
-from loyalty_rules.building import build_setup, vocabulary_of
-from loyalty_rules.compiler import MAX_FAN_OUT, compile_rulesets
-from loyalty_rules.registry import collect
-from loyalty_rules.validation import load_ruleset_text
+from loyalty_rules.engine.building import build_setup, vocabulary_of
+from loyalty_rules.language.compiler import MAX_FAN_OUT, compile_rulesets
+from loyalty_rules.plugins.registry import collect
+from loyalty_rules.language.validation import load_ruleset_text
 
 GOLDEN = TESTS / "data" / "basic.compiled.json"
 

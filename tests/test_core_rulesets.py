@@ -19,11 +19,11 @@ from click.testing import CliRunner
 from conftest import ROOT
 
 from loyalty_rules import Engine, get_plugin_manager, read_customers
-from loyalty_rules.actions import CORE_ACTIONS
-from loyalty_rules.checking import guidance_catalogue
+from loyalty_rules.language.actions import CORE_ACTIONS
+from loyalty_rules.engine.checking import guidance_catalogue
 from loyalty_rules.cli import main
-from loyalty_rules.language import Recommend
-from loyalty_rules.models import PERSONALITY_LABELS
+from loyalty_rules.language.model import Recommend
+from loyalty_rules.facts.models import PERSONALITY_LABELS
 
 SAMPLES = ROOT / "samples" / "customers.jsonl"
 SAMPLES_611 = ROOT / "samples" / "customers-611.jsonl"

@@ -31,7 +31,7 @@ def test_python_examples_run(page, capsys):
 def test_every_profile_field_and_parameter_is_documented():
     import attrs
 
-    from loyalty_rules.profile import ITEM_FIELDS, PROFILE_FIELDS, ProfileParameters
+    from loyalty_rules.facts.profile import ITEM_FIELDS, PROFILE_FIELDS, ProfileParameters
 
     text = (ROOT / "docs" / "profile.md").read_text(encoding="utf-8")
     names = [f"`{k}`" for k in PROFILE_FIELDS]

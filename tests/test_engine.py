@@ -12,7 +12,7 @@ from conftest import AS_OF, bare_manager, make_engine
 
 from loyalty_rules import Computation, Decision, Engine, EngineError, RecordError, Rejected, \
     UsageError, hookimpl, parse_customer
-from loyalty_rules.host import RuleHost
+from loyalty_rules.engine.host import RuleHost
 
 DOMINANT = {"id": "D1", "name": "Mr Huang", "personality": "dominant", "locale": "en",
             "events": [{"type": "request", "at": "2026-11-20", "dimension": "delivery",

@@ -10,8 +10,8 @@ import pytest
 from conftest import AS_OF, BASIC, bare_manager, make_engine
 
 from loyalty_rules import Decision, Engine, EngineError, Problem, Rejected, parse_customer
-from loyalty_rules import parallel
-from loyalty_rules.parallel import EngineRecipe, evaluate_parallel
+from loyalty_rules.engine import parallel
+from loyalty_rules.engine.parallel import EngineRecipe, evaluate_parallel
 
 import crashing_plugin
 
@@ -128,7 +128,7 @@ def test_the_recipe_builds_an_equal_engine(engine):
 def test_an_engine_that_cannot_start_in_a_worker_is_an_engine_error(engine, monkeypatch):
     monkeypatch.setattr(EngineRecipe, "of", classmethod(
         lambda cls, e: EngineRecipe(("core", "missing-plugin"), (), {}, None, 16,
-                                    (("core", "loyalty_rules.core_plugin"),))))
+                                    (("core", "loyalty_rules.plugins.core"),))))
     with pytest.raises(EngineError, match="could not start"):
         list(engine.evaluate_many([customer(n) for n in range(40)], AS_OF, workers=2))
 
@@ -155,7 +155,7 @@ def test_cli_workers_give_the_same_output_and_stay_quiet_off_a_terminal(tmp_path
 
 
 def test_the_progress_bar_shows_count_rate_and_eta_when_enabled(tmp_path, capsys):
-    from loyalty_rules.progress import Progress, count_records
+    from loyalty_rules.io.progress import Progress, count_records
 
     path = tmp_path / "c.jsonl"
     path.write_text('{"id": "1"}\n\n{"id": "2"}\n{"id": "3"}\n', encoding="utf-8")
@@ -187,7 +187,7 @@ def _messy_file(tmp_path, count: int):
 @pytest.mark.parametrize("count", [10, 120])  # in-process (one batch) and over processes
 def test_raw_lines_parsed_by_workers_match_read_customers(engine, tmp_path, count):
     from loyalty_rules import read_customers
-    from loyalty_rules.parallel import read_records
+    from loyalty_rules.engine.parallel import read_records
 
     path = _messy_file(tmp_path, count)
     expected = list(engine.evaluate_many(read_customers(path), AS_OF))
@@ -203,7 +203,7 @@ def test_encoded_results_are_the_contract_json_of_the_same_decisions(engine, tmp
     import json
 
     from loyalty_rules import read_customers
-    from loyalty_rules.parallel import Encoded, read_records
+    from loyalty_rules.engine.parallel import Encoded, read_records
 
     path = _messy_file(tmp_path, 120)
     expected = list(engine.evaluate_many(read_customers(path), AS_OF))

@@ -24,8 +24,8 @@ from loyalty_rules import (
     ActionSpec, Engine, PluginError, Rejected, get_plugin_manager, hookimpl,
 )
 from loyalty_rules.cli import main
-from loyalty_rules.plugins import BLOCK_VARIABLE, TRACE_VARIABLE, hook_names
-from loyalty_rules.registry import HOOKS, collect
+from loyalty_rules.plugins.manager import BLOCK_VARIABLE, TRACE_VARIABLE, hook_names
+from loyalty_rules.plugins.registry import HOOKS, collect
 from plugin_fixtures import every_hook, hook_raises, spa_twin, wrong_registration
 
 AS_OF = dt.date(2026, 11, 22)
@@ -230,7 +230,7 @@ def test_a_misnamed_hookimpl_is_refused_naming_the_plugin(installed):
 
 
 def test_a_hookimpl_with_a_wrong_parameter_is_refused_naming_the_plugin():
-    from loyalty_rules.plugins import register_plugin
+    from loyalty_rules.plugins.manager import register_plugin
 
     class WrongArgument:
         @hookimpl

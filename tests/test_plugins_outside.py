@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from loyalty_rules import get_plugin_manager
-from loyalty_rules.plugins import BLOCK_VARIABLE
+from loyalty_rules.plugins.manager import BLOCK_VARIABLE
 
 PYPROJECT = """\
 [project]

@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from conftest import ROOT
 
 from loyalty_rules import Engine, get_plugin_manager
-from loyalty_rules.checking import guidance_catalogue
+from loyalty_rules.engine.checking import guidance_catalogue
 from loyalty_rules.cli import main
-from loyalty_rules.language import condition_fields
-from loyalty_rules.plugins import BLOCK_VARIABLE
+from loyalty_rules.language.model import condition_fields
+from loyalty_rules.plugins.manager import BLOCK_VARIABLE
 
 PACKS = ("auto", "hotel", "restaurant")
 AS_OF = "2026-11-22"

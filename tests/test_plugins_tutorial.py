@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from loyalty_rules.plugins import BLOCK_VARIABLE
+from loyalty_rules.plugins.manager import BLOCK_VARIABLE
 
 DOC = ROOT / "docs" / "plugin-tutorial.md"
 SALON = ROOT / "docs" / "examples" / "salon"

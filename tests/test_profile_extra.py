@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from loyalty_rules import ProfileParameters, derive_profile, parse_customer
-from loyalty_rules.profile import ACTION_RECENCY, ITEM_FIELDS, PROFILE_FIELDS, REVISIT_DATES
+from loyalty_rules.facts.profile import ACTION_RECENCY, ITEM_FIELDS, PROFILE_FIELDS, REVISIT_DATES
 
 AS_OF = dt.date(2026, 11, 22)
 

@@ -7,7 +7,7 @@ import pytest
 
 from loyalty_rules import Customer, RecordError, Rejected, UsageError, load_customers, \
     normalise_personality, parse_customer, read_customers
-from loyalty_rules.models import Purchase, Recovery
+from loyalty_rules.facts.models import Purchase, Recovery
 
 
 def write_jsonl(path, records):

@@ -20,8 +20,8 @@ from loyalty_rules import (
     get_plugin_manager, hookimpl,
 )
 from loyalty_rules.cli import main
-from loyalty_rules.scenarios import ScenarioRunner, scenario_files, summary_lines
-from loyalty_rules.testing import is_scenario_file
+from loyalty_rules.scenarios.runner import ScenarioRunner, scenario_files, summary_lines
+from loyalty_rules.scenarios.pytest_plugin import is_scenario_file
 
 pytest_plugins = ["pytester"]
 
@@ -493,7 +493,7 @@ def test_loyalty_as_of(loyalty_as_of: dt.date) -> None:
 
 
 def test_loyalty_plugin_manager_is_fresh_with_the_core_only(loyalty_plugin_manager) -> None:  # type: ignore[no-untyped-def]
-    from loyalty_rules.plugins import DEFAULT_PLUGINS
+    from loyalty_rules.plugins.manager import DEFAULT_PLUGINS
 
     names = [name for name, _ in loyalty_plugin_manager.list_name_plugin()]
     assert names == list(DEFAULT_PLUGINS)  # the built-ins, no installed plugin

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from loyalty_rules.seen import SeenIds
+from loyalty_rules.io.seen import SeenIds
 
 
 def _rss_mb() -> float:

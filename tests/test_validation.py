@@ -10,9 +10,9 @@ from conftest import BASIC, TESTS, bare_manager, make_engine
 
 from loyalty_rules import RulesetError
 from loyalty_rules.cli import main
-from loyalty_rules.registry import collect
-from loyalty_rules.building import vocabulary_of
-from loyalty_rules.validation import load_ruleset_text
+from loyalty_rules.plugins.registry import collect
+from loyalty_rules.engine.building import vocabulary_of
+from loyalty_rules.language.validation import load_ruleset_text
 
 
 def vocabulary():

@@ -3,19 +3,31 @@
 The package root is the public API; every other module is private and may move.
 """
 
-from .decisions import ContactPolicy, Decision, Recommendation, Suppressed
-from .engine import Engine
+from .decisions.arbitration import ContactPolicy
+from .decisions.model import Decision, Recommendation, Suppressed
+from .engine.engine import Engine
 from .errors import (
-    EngineError, LoyaltyRulesError, PluginError, Problem, RecordError, RulesetError,
-    ScenarioError, UsageError,
+    EngineError,
+    LoyaltyRulesError,
+    PluginError,
+    Problem,
+    RecordError,
+    RulesetError,
+    ScenarioError,
+    UsageError,
 )
-from .hookspecs import hookimpl, hookspec
-from .language import ActionSpec, Computation, FactNamespace
-from .models import Customer, normalise_personality
-from .plugins import get_plugin_manager
-from .profile import Profile, ProfileParameters, derive_profile
-from .reading import Rejected, attribute_date, load_customers, parse_customer, read_customers
-from .registry import AttributeSpec
+from .facts.models import Customer, normalise_personality
+from .facts.profile import Profile, ProfileParameters, derive_profile
+from .io.reading import (
+    Rejected,
+    attribute_date,
+    load_customers,
+    parse_customer,
+    read_customers,
+)
+from .language.model import ActionSpec, AttributeSpec, Computation, FactNamespace
+from .plugins.hookspecs import hookimpl, hookspec
+from .plugins.manager import get_plugin_manager
 
 __version__ = "0.1.0"
 

@@ -19,7 +19,7 @@ import click
 import yaml
 
 from .errors import LoyaltyRulesError, ProblemsError
-from .output import FORMATS, Writer
+from .io.output import FORMATS, Writer
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -93,10 +93,10 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
              rulesets: tuple[Path, ...], params: tuple[str, ...], fmt: str | None,
              locale: str | None, output: Path | None, workers: int | None) -> None:
     """Evaluate customers (JSON Lines, JSON, or a folder with customers.csv + events.csv)."""
-    from .engine import Engine, as_date
-    from .parallel import evaluate_parallel, read_records
-    from .progress import Progress
-    from .reading import Rejected, read_customers
+    from .engine.engine import Engine, as_date
+    from .engine.parallel import evaluate_parallel, read_records
+    from .io.progress import Progress
+    from .io.reading import Rejected, read_customers
 
     day = as_date(as_of)
     engine = Engine(plugins=plugins, rulesets=rulesets, parameters=_parameters(params),
@@ -137,7 +137,7 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
 @guarded
 def validate(paths: tuple[Path, ...], plugins: tuple[str, ...]) -> None:
     """Check ruleset files (and folders of them); report every error found."""
-    from .checking import validate_paths
+    from .engine.checking import validate_paths
 
     rulesets = validate_paths(paths, plugins or None)
     rules = sum(len(rs.rules) for rs in rulesets)
@@ -152,7 +152,7 @@ def validate(paths: tuple[Path, ...], plugins: tuple[str, ...]) -> None:
 @guarded
 def guidance(coverage: bool, plugins: tuple[str, ...], fmt: str) -> None:
     """List the guidelines of the course, and which rules implement each."""
-    from .checking import guidance_coverage
+    from .engine.checking import guidance_coverage
 
     rows = guidance_coverage(plugins)
     if fmt == "json":
@@ -173,7 +173,7 @@ def guidance(coverage: bool, plugins: tuple[str, ...], fmt: str) -> None:
 @guarded
 def list_plugins() -> None:
     """List the plugins found, with what each adds."""
-    from .checking import plugin_inventory
+    from .engine.checking import plugin_inventory
 
     for name, info in plugin_inventory().items():
         click.echo(f"{name}  ({info['source']})")
@@ -198,7 +198,7 @@ def run_scenario_tests(paths: tuple[Path, ...], plugins: tuple[str, ...],
     Exit status: 0 all cases pass, 1 a case fails (or, with --require-coverage, a rule under
     test never fires), 2 a malformed scenario file or another usage error.
     """
-    from .scenarios import ScenarioRunner, summary_lines
+    from .scenarios.runner import ScenarioRunner, summary_lines
 
     report = ScenarioRunner(plugins=plugins, rulesets=rulesets).run_paths(paths)
     under_test: set[str | None] = {*plugins, *([None] if rulesets else [])} or {"core"}

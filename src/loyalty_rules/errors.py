@@ -70,3 +70,8 @@ class PluginError(LoyaltyRulesError):
 
 class EngineError(LoyaltyRulesError):
     """The rule engine failed while evaluating; the message names the customer and rule."""
+
+
+def one_line(text: object) -> str:
+    """A message on one line: errors are printed one per line (pluggy's span several)."""
+    return " ".join(str(text).split())

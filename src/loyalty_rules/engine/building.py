@@ -13,15 +13,15 @@ from typing import Any
 
 import attrs
 
-from .decisions import ContactPolicy
-from .errors import PluginError, Problem, RulesetError, UsageError
-from .language import Recommend, Ruleset, Vocabulary, value_type
-from .models import LOCALES
-from .profile import ITEM_FIELDS, PROFILE_FIELDS, ProfileParameters
-from .registry import Registry
-from .scripts import template_names
-from .source import load_yaml
-from .validation import declare_derived, parse_ruleset, ruleset_files
+from ..decisions.arbitration import ContactPolicy
+from ..errors import PluginError, Problem, RulesetError, UsageError
+from ..facts.models import LOCALES
+from ..facts.profile import ITEM_FIELDS, PROFILE_FIELDS, ProfileParameters
+from ..language.model import Recommend, Ruleset, Vocabulary, value_type
+from ..language.scripts import template_names
+from ..language.source import load_yaml
+from ..language.validation import declare_derived, parse_ruleset, ruleset_files
+from ..plugins.registry import Registry
 
 RESERVED = {"fact", "id", "sid", "derived", "attributes", "profile", "policy", *ITEM_FIELDS}
 #: values every script may name besides the recommendation's params

@@ -1,6 +1,6 @@
 """Customers and their history as facts: frozen attrs models of the interchange contract.
 
-Raw dicts stop at the boundary (`loyalty_rules.reading`); everything past it is one of these.
+Raw dicts stop at the boundary (`loyalty_rules.io.reading`); everything past it is one of these.
 """
 
 from __future__ import annotations

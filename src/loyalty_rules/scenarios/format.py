@@ -14,16 +14,16 @@ from typing import Any
 import attrs
 import pluggy
 
-from .building import resolve_parameters
-from .decisions import ContactPolicy
-from .engine import Engine, as_date
-from .errors import Problem, RecordError, ScenarioError, UsageError
-from .evaluation import PRIVATE_PROFILE_KEYS
-from .language import FIELD_VALUES
-from .models import LOCALES, Customer
-from .profile import ProfileParameters
-from .reading import parse_customer
-from .source import Lines, load_yaml
+from ..decisions.arbitration import ContactPolicy
+from ..engine.building import resolve_parameters
+from ..engine.engine import Engine, as_date
+from ..engine.evaluation import PRIVATE_PROFILE_KEYS
+from ..errors import Problem, RecordError, ScenarioError, UsageError
+from ..facts.models import LOCALES, Customer
+from ..facts.profile import ProfileParameters
+from ..io.reading import parse_customer
+from ..language.model import FIELD_VALUES
+from ..language.source import Lines, load_yaml
 
 TOP_KEYS = ("as_of", "plugins", "parameters", "description", "cases")
 CASE_KEYS = ("name", "description", "as_of", "parameters", "customer", "locale", "expect")

@@ -31,8 +31,7 @@ from typing import TYPE_CHECKING, Protocol, Union
 import pluggy
 
 if TYPE_CHECKING:
-    from .language import ActionSpec, Computation, FactNamespace
-    from .registry import AttributeSpec
+    from ..language.model import ActionSpec, AttributeSpec, Computation, FactNamespace
 
 PROJECT = "loyalty_rules"
 

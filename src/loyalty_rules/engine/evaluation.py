@@ -12,17 +12,26 @@ from typing import Any
 
 import attrs
 
+from ..decisions.arbitration import arbitrate
+from ..decisions.model import Decision, Recommendation
+from ..errors import EngineError, Problem, RecordError
+from ..facts.models import Customer
+from ..facts.profile import derive_profile
+from ..io.reading import Rejected, attribute_date
+from ..language.compiler import CUSTOMER, CompiledRule, Program
+from ..language.model import (
+    AttributeSpec,
+    Compute,
+    Derive,
+    FieldRef,
+    Literal,
+    ParamRef,
+    Value,
+)
+from ..language.scripts import ANONYMOUS, render
+from ..plugins.registry import Registry
 from .building import Setup
-from .compiler import CUSTOMER, CompiledRule, Program
-from .decisions import Decision, Recommendation, arbitrate
-from .errors import EngineError, Problem, RecordError
 from .host import SESSION, RuleHost
-from .language import Compute, Derive, FieldRef, Literal, ParamRef, Value
-from .models import Customer
-from .profile import derive_profile
-from .reading import Rejected, attribute_date
-from .registry import AttributeSpec, Registry
-from .scripts import ANONYMOUS, render
 
 PRIVATE_PROFILE_KEYS = ("customer_id", "name")
 

@@ -25,8 +25,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from .compiler import SENTINEL, Program
-from .errors import EngineError
+from ..errors import EngineError
+from ..language.compiler import SENTINEL, Program
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

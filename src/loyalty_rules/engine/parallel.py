@@ -34,13 +34,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
-from .errors import EngineError, Problem, RecordError, UsageError
-from .models import Customer
-from .reading import Rejected, _from_raw, parse_customer, read_customers
-from .seen import SeenIds
+from ..errors import EngineError, Problem, RecordError, UsageError
+from ..facts.models import Customer
+from ..io.reading import Rejected, _from_raw, parse_customer, read_customers
+from ..io.seen import SeenIds
 
-if TYPE_CHECKING:
-    from .engine import Engine
+if TYPE_CHECKING:  # the engine hands itself in: this module never imports it
+    Engine = Any
 
 
 @attrs.frozen
@@ -58,13 +58,14 @@ class EngineRecipe:
     locale: str | None
     batch_size: int
     plugin_modules: tuple[tuple[str, Any], ...] | None = None
+    engine_class: Any = None  # the engine's own class, pickled by reference
 
     @classmethod
     def of(cls, engine: Engine) -> EngineRecipe:
         rulesets, parameters, default_manager = engine._construction
         modules = None if default_manager else _plugin_modules(engine.plugin_manager)
         recipe = cls(engine.plugins, rulesets, parameters, engine.locale, engine.batch_size,
-                     modules)
+                     modules, type(engine))
         try:
             pickle.dumps(recipe)
         except Exception as exc:
@@ -73,8 +74,7 @@ class EngineRecipe:
         return recipe
 
     def build(self) -> Engine:
-        from .engine import Engine
-        from .plugins import get_plugin_manager
+        from ..plugins.manager import get_plugin_manager
 
         manager = None
         if self.plugin_modules is not None:  # exactly the plugins the parent's manager had
@@ -85,7 +85,7 @@ class EngineRecipe:
                 if isinstance(plugin, str):
                     plugin = importlib.import_module(plugin)
                 manager.register(plugin, name=name)
-        return Engine(plugins=self.plugins, rulesets=self.rulesets,
+        return self.engine_class(plugins=self.plugins, rulesets=self.rulesets,
                       parameters=dict(self.parameters), locale=self.locale,
                       plugin_manager=manager, batch_size=self.batch_size)
 
@@ -164,7 +164,7 @@ def _evaluate_with(engine: Engine, items: Sequence[Customer | Mapping[str, Any] 
     ids = [c.id if isinstance(c, Customer) else None for c in parsed]
     results = list(engine._mixed(parsed, as_of, locale))
     if encode:
-        from .output import _dumps
+        from ..io.output import _dumps
 
         results = [r if isinstance(r, Rejected) else Encoded(r.customer_id, _dumps(r.to_dict()))
                    for r in results]

@@ -7,7 +7,7 @@ actions (CMP-03's prevention review) are for the business, not the customer.
 
 from __future__ import annotations
 
-from .language import ActionSpec
+from .model import ActionSpec
 
 _A = ActionSpec
 

@@ -19,16 +19,16 @@ from typing import Any
 
 import pluggy
 
+from ..decisions.model import Decision
+from ..errors import RecordError, UsageError
+from ..facts.models import Customer
+from ..io.reading import Rejected, parse_customer
+from ..language.compiler import Program, compile_rulesets
+from ..plugins.manager import get_plugin_manager
+from ..plugins.registry import Registry, collect
 from .building import Setup, build_setup
-from .compiler import Program, compile_rulesets
-from .decisions import Decision
-from .errors import RecordError, UsageError
 from .evaluation import evaluate_batch
 from .host import RuleHost
-from .models import Customer
-from .plugins import get_plugin_manager
-from .reading import Rejected, parse_customer
-from .registry import Registry, collect
 
 CORE = "core"
 
@@ -103,7 +103,7 @@ class Engine:
         `Rejected` items from `read_customers` pass through unchanged, so read = evaluated +
         rejected always holds. Memory stays flat: customers are evaluated in batches.
         With ``workers > 1`` the batches are spread over that many processes, each building
-        its own engine from this one's arguments (see `loyalty_rules.parallel`).
+        its own engine from this one's arguments (see `loyalty_rules.engine.parallel`).
         """
         day = as_date(as_of)
         if workers != 1:

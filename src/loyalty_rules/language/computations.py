@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .language import Computation
+from .model import Computation
 
 
 def commitment(deliverable: float, margin: float, lower_is_better: bool = True,

@@ -26,8 +26,8 @@ import pytest
 if TYPE_CHECKING:
     import pluggy
 
-    from .engine import Engine
-    from .scenarios import Case, CaseResult, ScenarioRunner
+    from ..engine.engine import Engine
+    from .runner import Case, CaseResult, ScenarioRunner
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 SCENARIO_FOLDER = "scenarios"
@@ -73,7 +73,7 @@ def _runner(config: pytest.Config) -> ScenarioRunner:
     """One runner per session, so engines are built once and shared by every file."""
     runner = config.stash.get(_RUNNER, None)
     if runner is None:
-        from .scenarios import ScenarioRunner
+        from .runner import ScenarioRunner
 
         plugins = [*config.getini("loyalty_rules_plugins"), *config.option.loyalty_plugins]
         rulesets = [*config.getini("loyalty_rules_rulesets"), *config.option.loyalty_rulesets]
@@ -85,7 +85,7 @@ class ScenarioFile(pytest.File):
     """A scenario file: one test item per case."""
 
     def collect(self) -> Iterator[ScenarioItem]:
-        from .errors import LoyaltyRulesError
+        from ..errors import LoyaltyRulesError
 
         try:
             scenario = _runner(self.config).load(self.path)
@@ -136,7 +136,7 @@ def loyalty_as_of() -> dt.date:
 @pytest.fixture
 def loyalty_plugin_manager() -> pluggy.PluginManager:
     """A fresh plugin manager with the core registered and installed plugins *not* loaded."""
-    from .plugins import get_plugin_manager
+    from ..plugins.manager import get_plugin_manager
 
     return get_plugin_manager(load_entrypoints=False)
 
@@ -159,9 +159,9 @@ def loyalty_engine_factory() -> Callable[..., Engine]:
     loaded), so nothing leaks between calls or tests. ``engine_kwargs`` go to `Engine`
     (``rulesets``, ``parameters``, ``locale``, and ``plugins`` to activate more by name).
     """
-    from .engine import Engine
-    from .errors import UsageError
-    from .plugins import get_plugin_manager, register_plugin
+    from ..engine.engine import Engine
+    from ..errors import UsageError
+    from ..plugins.manager import get_plugin_manager, register_plugin
 
     def make(*plugins: Any, **engine_kwargs: Any) -> Engine:
         if "plugin_manager" in engine_kwargs:

@@ -6,17 +6,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .actions import CORE_ACTIONS
-from .computations import CORE_COMPUTATIONS
+from ..language.actions import CORE_ACTIONS
+from ..language.computations import CORE_COMPUTATIONS
 from .hookspecs import hookimpl
 
 
 def core_rulesets_dir() -> Path:
     """The core rulesets: inside the installed package, or `rulesets/` of a source checkout."""
-    packaged = Path(__file__).parent / "rulesets"
+    packaged = Path(__file__).parent.parent / "rulesets"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "rulesets"
+    return Path(__file__).resolve().parents[3] / "rulesets"
 
 
 @hookimpl

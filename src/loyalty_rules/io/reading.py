@@ -16,10 +16,17 @@ from typing import Any
 
 import attrs
 
-from .errors import Problem, RecordError, UsageError
-from .models import (
-    CHANNELS, EVENT_TYPES, KINDS, LOCALES, ORIENTATIONS, PERSONALITY_LABELS, RECOVERY_STEPS,
-    Customer, normalise_personality,
+from ..errors import Problem, RecordError, UsageError
+from ..facts.models import (
+    CHANNELS,
+    EVENT_TYPES,
+    KINDS,
+    LOCALES,
+    ORIENTATIONS,
+    PERSONALITY_LABELS,
+    RECOVERY_STEPS,
+    Customer,
+    normalise_personality,
 )
 from .seen import SeenIds
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from typing import IO, Any
 
-from .decisions import Decision
+from ..decisions.model import Decision
 
 FORMATS = ("json", "jsonl", "csv", "table")
 CSV_COLUMNS = ("customer_id", "as_of", "segment", "loyalty_stage", "tier", "action", "ruleset",

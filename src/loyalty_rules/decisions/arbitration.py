@@ -15,77 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 import attrs
 
-from .language import ActionSpec
-from .models import Contact, Customer
-
-
-@attrs.frozen
-class Recommendation:
-    action: str
-    ruleset: str
-    rule: str
-    guidance: tuple[str, ...]
-    priority: int
-    channel: str
-    due: dt.date
-    params: Mapping[str, Any] = attrs.field(factory=dict)
-    script: str = ""
-    explanation: Mapping[str, Any] = attrs.field(factory=dict)
-    order: int = attrs.field(default=0, eq=False, repr=False)  # rule order, for ties
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "action": self.action, "ruleset": self.ruleset, "rule": self.rule,
-            "guidance": list(self.guidance), "priority": self.priority,
-            "channel": self.channel, "due": self.due.isoformat(), "params": dict(self.params),
-            "script": self.script, "explanation": dict(self.explanation),
-        }
-
-
-@attrs.frozen
-class Suppressed:
-    action: str
-    rule: str
-    ruleset: str
-    reason: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"action": self.action, "rule": self.rule, "ruleset": self.ruleset,
-                "reason": self.reason}
-
-
-@attrs.frozen
-class Decision:
-    """The outcome for one customer as of a date: the contract's output object."""
-
-    customer_id: str
-    as_of: dt.date
-    profile: Mapping[str, Any]
-    recommendations: tuple[Recommendation, ...] = ()
-    suppressed: tuple[Suppressed, ...] = ()
-    #: every rule that matched (``ruleset/rule``), derive rules included: for coverage and
-    #: debugging; not part of the contract's output
-    fired: tuple[str, ...] = attrs.field(default=(), eq=False)
-
-    @property
-    def actions(self) -> list[str]:
-        return [r.action for r in self.recommendations]
-
-    def recommendation(self, action: str) -> Recommendation | None:
-        return next((r for r in self.recommendations if r.action == action), None)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "customer_id": self.customer_id,
-            "as_of": self.as_of.isoformat(),
-            "profile": dict(self.profile),
-            "recommendations": [r.to_dict() for r in self.recommendations],
-            "suppressed": [s.to_dict() for s in self.suppressed],
-        }
+from ..facts.models import Contact, Customer
+from ..language.model import ActionSpec
+from .model import Recommendation, Suppressed
 
 
 @attrs.frozen

@@ -48,8 +48,15 @@ class Progress:
             return self
         from rich.console import Console
         from rich.progress import (
-            BarColumn, MofNCompleteColumn, Progress as Bar, ProgressColumn, TextColumn,
-            TimeElapsedColumn, TimeRemainingColumn,
+            BarColumn,
+            MofNCompleteColumn,
+            ProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.progress import (
+            Progress as Bar,
         )
         from rich.text import Text
 

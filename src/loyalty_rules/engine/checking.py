@@ -8,13 +8,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .building import _sources, check_scripts, gather_scripts, load_rulesets, vocabulary_of
-from .compiler import compile_rulesets
-from .errors import UsageError
-from .language import Ruleset
-from .plugins import get_plugin_manager, installed_plugins, plugin_entry_points
-from .registry import collect
-from .validation import ruleset_files
+from ..errors import UsageError
+from ..language.compiler import compile_rulesets
+from ..language.model import Ruleset
+from ..language.validation import ruleset_files
+from ..plugins.manager import get_plugin_manager, installed_plugins, plugin_entry_points
+from ..plugins.registry import collect
+from .building import (
+    _sources,
+    check_scripts,
+    gather_scripts,
+    load_rulesets,
+    vocabulary_of,
+)
 
 
 def _installed(manager: Any) -> list[str]:

@@ -13,24 +13,8 @@ from typing import Any
 import attrs
 import pluggy
 
-from .errors import PluginError
-from .language import ActionSpec, Computation, FactNamespace
-from .plugins import installed_plugins, one_line
-
-ATTRIBUTE_TYPES = ("string", "number", "integer", "boolean", "date")
-
-
-@attrs.frozen
-class AttributeSpec:
-    """A customer attribute a plugin reads from the record's `attributes` object."""
-
-    name: str
-    type: str
-    description: str = ""
-
-    def __attrs_post_init__(self) -> None:
-        if self.type not in ATTRIBUTE_TYPES:
-            raise ValueError(f"attribute type must be one of {', '.join(ATTRIBUTE_TYPES)}")
+from ..errors import PluginError, one_line
+from ..language.model import ActionSpec, AttributeSpec, Computation, FactNamespace
 
 
 @attrs.define
@@ -139,7 +123,7 @@ def collect(manager: pluggy.PluginManager, active: Iterable[str]) -> Registry:
         if plugin is None:
             if manager.is_blocked(name):
                 raise PluginError(name, "not installed: blocked by LOYALTY_RULES_BLOCK_PLUGINS")
-            known = ", ".join(sorted(installed_plugins(manager)))
+            known = ", ".join(sorted(n for n, p in manager.list_name_plugin() if n and p is not None))
             raise PluginError(name, f"not installed (installed: {known})")
     everyone = [p for _, p in manager.list_name_plugin() if p is not None]
     for hook in HOOKS:

@@ -18,15 +18,15 @@ from importlib.metadata import EntryPoint, entry_points
 
 import pluggy
 
+from ..errors import PluginError, one_line
 from . import hookspecs
-from .errors import PluginError
 
 ENTRY_POINT_GROUP = "loyalty_rules"
 BLOCK_VARIABLE = "LOYALTY_RULES_BLOCK_PLUGINS"
 TRACE_VARIABLE = "LOYALTY_RULES_TRACE_PLUGINS"
 
 #: Built-in plugins: ordinary modules registered exactly like outside ones.
-DEFAULT_PLUGINS = {"core": "loyalty_rules.core_plugin"}
+DEFAULT_PLUGINS = {"core": "loyalty_rules.plugins.core"}
 
 
 def blocked_plugins() -> set[str]:
@@ -58,11 +58,6 @@ def get_plugin_manager(load_entrypoints: bool = True) -> pluggy.PluginManager:
 def installed_plugins(manager: pluggy.PluginManager) -> list[str]:
     """The names of the plugins registered on `manager` (blocked names left out)."""
     return [name for name, plugin in manager.list_name_plugin() if name and plugin is not None]
-
-
-def one_line(text: object) -> str:
-    """A message on one line: errors are printed one per line (pluggy's span several)."""
-    return " ".join(str(text).split())
 
 
 def plugin_entry_points() -> list[EntryPoint]:

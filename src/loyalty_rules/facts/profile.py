@@ -15,7 +15,16 @@ from typing import Any
 import attrs
 
 from .models import (
-    Churn, Complaint, Contact, Customer, Promise, Purchase, Recovery, Referral, Request, Survey,
+    Churn,
+    Complaint,
+    Contact,
+    Customer,
+    Promise,
+    Purchase,
+    Recovery,
+    Referral,
+    Request,
+    Survey,
     Visit,
 )
 

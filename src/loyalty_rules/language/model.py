@@ -2,7 +2,7 @@
 
 A ruleset is data. Conditions compare fields with literals or named parameters; values come
 from literals, fields, parameters or registered computations — never from evaluated text.
-`loyalty_rules.validation` turns YAML into these models, reporting every problem it finds.
+`loyalty_rules.language.validation` turns YAML into these models, reporting every problem it finds.
 """
 
 from __future__ import annotations
@@ -12,8 +12,15 @@ from typing import Any, Union
 
 import attrs
 
-from .models import CHANNELS, KINDS, LOCALES, ORIENTATIONS, PERSONALITIES
-from .profile import ITEM_FIELDS, LOYALTY_STAGES, PROFILE_FIELDS, RECOVERY_ORDER, SEGMENTS, TIERS
+from ..facts.models import CHANNELS, KINDS, LOCALES, ORIENTATIONS, PERSONALITIES
+from ..facts.profile import (
+    ITEM_FIELDS,
+    LOYALTY_STAGES,
+    PROFILE_FIELDS,
+    RECOVERY_ORDER,
+    SEGMENTS,
+    TIERS,
+)
 
 # ---------------------------------------------------------------------------------------------
 # values
@@ -203,6 +210,22 @@ class ActionSpec:
     default_channel: str = "phone"
     #: EXP-06: lower_expectation or raise_experience (or "" when neither)
     lever: str = ""
+
+
+ATTRIBUTE_TYPES = ("string", "number", "integer", "boolean", "date")
+
+
+@attrs.frozen
+class AttributeSpec:
+    """A customer attribute a plugin reads from the record's `attributes` object."""
+
+    name: str
+    type: str
+    description: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if self.type not in ATTRIBUTE_TYPES:
+            raise ValueError(f"attribute type must be one of {', '.join(ATTRIBUTE_TYPES)}")
 
 
 @attrs.frozen

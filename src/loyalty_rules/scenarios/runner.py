@@ -27,10 +27,10 @@ from typing import Any
 import attrs
 import pluggy
 
-from .decisions import Decision
-from .engine import Engine
-from .errors import EngineError, Problem, RecordError, ScenarioError, UsageError
-from .scenario_format import Case, Expectation, Scenario, parse_scenario
+from ..decisions.model import Decision
+from ..engine.engine import Engine
+from ..errors import EngineError, Problem, RecordError, ScenarioError, UsageError
+from .format import Case, Expectation, Scenario, parse_scenario
 
 __all__ = ["Case", "CaseResult", "Coverage", "Expectation", "Report", "Scenario",
            "ScenarioRunner", "differences", "scenario_files", "summary_lines"]
@@ -129,7 +129,7 @@ class ScenarioRunner:
     @property
     def plugin_manager(self) -> pluggy.PluginManager:
         if self._manager is None:
-            from .plugins import get_plugin_manager
+            from ..plugins.manager import get_plugin_manager
             self._manager = get_plugin_manager()
         return self._manager
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem, ProblemsError
+from ..errors import Problem, ProblemsError
 
 
 class Lines:

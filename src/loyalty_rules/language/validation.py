@@ -13,13 +13,29 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem, RulesetError
-from .language import (
-    COMPARISONS, AllOf, AnyOf, Compare, Compute, Condition, Derive, FieldRef, Literal, Not,
-    Parameter, ParamRef, Recommend, Rule, Ruleset, Value, Vocabulary, value_type,
+from ..errors import Problem, RulesetError
+from ..facts.models import CHANNELS, LOCALES
+from ..facts.profile import ITEM_FIELDS
+from .model import (
+    COMPARISONS,
+    AllOf,
+    AnyOf,
+    Compare,
+    Compute,
+    Condition,
+    Derive,
+    FieldRef,
+    Literal,
+    Not,
+    Parameter,
+    ParamRef,
+    Recommend,
+    Rule,
+    Ruleset,
+    Value,
+    Vocabulary,
+    value_type,
 )
-from .models import CHANNELS, LOCALES
-from .profile import ITEM_FIELDS
 from .source import Lines, load_yaml
 
 TOP_KEYS = ("ruleset", "version", "description", "guidance", "parameters", "rules", "scripts")

@@ -26,10 +26,22 @@ from typing import Any
 
 import attrs
 
-from .errors import Problem, RulesetError
-from .language import (
-    AllOf, AnyOf, Compare, Compute, Condition, Derive, FieldRef, Literal, Not, ParamRef, Rule,
-    Ruleset, Value, condition_fields,
+from ..errors import Problem, RulesetError
+from .model import (
+    AllOf,
+    AnyOf,
+    Compare,
+    Compute,
+    Condition,
+    Derive,
+    FieldRef,
+    Literal,
+    Not,
+    ParamRef,
+    Rule,
+    Ruleset,
+    Value,
+    condition_fields,
 )
 
 #: durable_rules errors (303) when a fact satisfies 64 sibling tests under one node.

@@ -1,0 +1,3 @@
+"""Scenario tests: the scenario file format, the runner behind `loyalty-rules test`, and the
+pytest plugin that collects scenario files.
+"""
