@@ -1,0 +1,5 @@
+"""`python -m loyalty_rules.cli`."""
+
+from . import main
+
+main()

@@ -1,0 +1,72 @@
+"""`loyalty-rules evaluate`: customers in, decisions out."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..io.output import FORMATS, Writer
+from .common import EXIT_REJECTED, _parameters, guarded
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--as-of", "as_of", required=True, metavar="YYYY-MM-DD",
+              help="The date to evaluate as of (never the clock: results are reproducible).")
+@click.option("--plugin", "plugins", multiple=True, metavar="NAME",
+              help="Activate an installed industry pack (repeatable).")
+@click.option("--ruleset", "rulesets", multiple=True, type=click.Path(path_type=Path),
+              help="Add a custom ruleset file or folder (repeatable).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Override a parameter, e.g. profile.dormancy_factor=3 (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="Output format; default: table on a terminal, json otherwise.")
+@click.option("--locale", type=click.Choice(["en", "zh"]),
+              help="Language of the scripts; default: each customer's locale.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write to a file instead of standard output.")
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Processes to evaluate with; default: the machine's cores.")
+@guarded
+def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
+             rulesets: tuple[Path, ...], params: tuple[str, ...], fmt: str | None,
+             locale: str | None, output: Path | None, workers: int | None) -> None:
+    """Evaluate customers (JSON Lines, JSON, or a folder with customers.csv + events.csv)."""
+    from ..engine.engine import Engine, as_date
+    from ..engine.parallel import evaluate_parallel, read_records
+    from ..io.progress import Progress
+    from ..io.reading import Rejected, read_customers
+
+    day = as_date(as_of)
+    engine = Engine(plugins=plugins, rulesets=rulesets, parameters=_parameters(params),
+                    locale=locale)
+    stream = output.open("w", encoding="utf-8") if output else sys.stdout
+    if fmt is None:
+        fmt = "table" if output is None and sys.stdout.isatty() else "json"
+    read = rejected = 0
+    workers = workers or os.cpu_count() or 1
+    if workers == 1:
+        results = engine.evaluate_many(read_customers(*paths), day)
+    else:  # workers parse the JSON Lines, and write the JSON when that is the output
+        results = evaluate_parallel(engine, read_records(*paths), day, None, workers,
+                                    encode=fmt in ("json", "jsonl"))
+    try:
+        with Writer(stream, fmt) as writer, Progress(paths) as progress:
+            for result in results:
+                read += 1
+                progress.advance()
+                if isinstance(result, Rejected):
+                    rejected += 1
+                    for problem in result.problems:
+                        progress.echo(str(problem))
+                else:
+                    writer.write(result)
+    finally:
+        if output:
+            stream.close()
+    if rejected:
+        click.echo(f"{read} read, {read - rejected} evaluated, {rejected} rejected", err=True)
+        sys.exit(EXIT_REJECTED)
