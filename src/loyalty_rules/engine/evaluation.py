@@ -228,7 +228,7 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
     kept, suppressed = arbitrate(candidates, registry.actions, setup.policy, already)
     profile = {k: v for k, v in prepared.profile.items() if k not in PRIVATE_PROFILE_KEYS}
     if prepared.derived:
-        profile["derived"] = dict(prepared.derived)
+        profile["derived"] = dict(sorted(prepared.derived.items()))  # by name, not firing order
     fired = tuple(dict.fromkeys(rule.key for rule, _ in prepared.firings))
     return Decision(customer.id, as_of, profile, kept, suppressed, fired)
 
