@@ -14,6 +14,7 @@ from .common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, guarded
 from .evaluate import evaluate
 from .inventory import guidance, list_plugins, validate
 from .scenarios import run_scenario_tests
+from .uplift import uplift
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,5 +25,6 @@ def main() -> None:
 
 for command in (evaluate, validate, guidance, list_plugins, run_scenario_tests):
     main.add_command(command)
+main.add_command(uplift)
 
 __all__ = ["EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "guarded", "main"]
