@@ -13,6 +13,7 @@ import click
 from .common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, guarded
 from .evaluate import evaluate
 from .inventory import guidance, list_plugins, validate
+from .report import report
 from .scenarios import run_scenario_tests
 from .uplift import uplift
 
@@ -26,5 +27,6 @@ def main() -> None:
 for command in (evaluate, validate, guidance, list_plugins, run_scenario_tests):
     main.add_command(command)
 main.add_command(uplift)
+main.add_command(report)
 
 __all__ = ["EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "guarded", "main"]

@@ -11,6 +11,7 @@ decisions says what it does without them.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -79,7 +80,7 @@ def _jsonl(path: Path) -> Iterator[Mapping[str, Any] | Rejected]:
 
 def _one_per_line(path: Path) -> bool:
     """Whether the file has `evaluate --format json`'s layout: `[`, then one decision a line."""
-    head = [text.strip() for _, text in zip(range(2), _lines(path))]
+    head = [text.strip() for _, text in itertools.islice(_lines(path), 2)]
     if head in (["[]"], ["[", "]"]):
         return True
     if len(head) < 2 or head[0] != "[":
