@@ -188,14 +188,19 @@ def run_strata(host: RuleHost, program: Program, batch: Sequence[Prepared | None
     return failed
 
 
+def _item_number(firing: tuple[CompiledRule, int]) -> int:
+    return firing[1]
+
+
 def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
            order: Mapping[str, int], locale: str | None) -> Decision:
     customer = prepared.customer
     language = locale or customer.locale or "en"
     candidates: list[Recommendation] = []
     done = last_done(customer, as_of)
-    # a rule matching several items: its recommendations in item order (the first item wins)
-    for rule, number in sorted(prepared.firings, key=lambda f: (order[f[0].key], f[1])):
+    # items in history order (durable_rules fires them in its own order): when a `for_each`
+    # rule matches several items, arbitration keeps the recommendation of the first one
+    for rule, number in sorted(prepared.firings, key=_item_number):
         then = rule.rule.then
         if isinstance(then, Derive):
             continue
