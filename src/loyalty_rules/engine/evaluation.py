@@ -30,6 +30,7 @@ from ..language.model import (
 )
 from ..language.scripts import ANONYMOUS, render
 from ..plugins.registry import Registry
+from ..population import Population, standing
 from .building import Setup
 from .host import SESSION, RuleHost
 
@@ -70,13 +71,15 @@ def _check_attributes(customer: Customer, specs: Mapping[str, AttributeSpec]) ->
 
 
 def prepare(customer: Customer, as_of: dt.date, setup: Setup, registry: Registry,
-            index: int) -> Prepared:
+            index: int, population: Population | None = None) -> Prepared:
     """Derive the profile and plugin facts; raise RecordError naming the field or plugin."""
     problems = _check_attributes(customer, registry.attributes)
     if problems:
         raise RecordError(problems)
     profile = derive_profile(customer, as_of, setup.profile)
     values = dict(profile.values)
+    if population is not None:  # the customer's standing in the base (docs/population.md)
+        values.update(standing(customer, as_of, values, population))
     for name, space in setup.vocabulary.namespaces.items():
         try:
             computed = space.calculate(customer, as_of, profile)
@@ -231,12 +234,13 @@ def rejected(customer: Customer, problems: Sequence[Problem]) -> Rejected:
 
 def evaluate_batch(host: RuleHost, program: Program, setup: Setup, registry: Registry,
                    customers: Sequence[Customer], as_of: dt.date, locale: str | None,
-                   order: Mapping[str, int]) -> list[Decision | Rejected]:
+                   order: Mapping[str, int], population: Population | None = None
+                   ) -> list[Decision | Rejected]:
     prepared: list[Prepared | None] = []
     results: list[Decision | Rejected | None] = []
     for index, customer in enumerate(customers):
         try:
-            prepared.append(prepare(customer, as_of, setup, registry, index))
+            prepared.append(prepare(customer, as_of, setup, registry, index, population))
             results.append(None)
         except RecordError as err:
             prepared.append(None)
