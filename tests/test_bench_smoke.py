@@ -62,6 +62,7 @@ def test_the_peer_writes_what_the_cli_writes_byte_for_byte(tmp_path):
                       "--as-of", AS_OF.isoformat(), "-o", str(tmp_path / "peer.jsonl")]),
             ("cli", [sys.executable, "-m", "loyalty_rules", "evaluate", str(source),
                      "--as-of", AS_OF.isoformat(), "--format", "jsonl", "--workers", "1",
+                     "--no-population",
                      "-o", str(tmp_path / "cli.jsonl")])):
         done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert done.returncode == 0, done.stderr
