@@ -22,6 +22,7 @@ from ..language.scripts import template_names
 from ..language.source import load_yaml
 from ..language.validation import declare_derived, parse_ruleset, ruleset_files
 from ..plugins.registry import Registry
+from .limits import Limits, split_limits
 
 RESERVED = {"fact", "id", "sid", "derived", "attributes", "profile", "policy", *ITEM_FIELDS}
 #: values every script may name besides the recommendation's params
@@ -36,6 +37,7 @@ class Setup:
     profile: ProfileParameters
     policy: ContactPolicy
     vocabulary: Vocabulary
+    limits: Limits = Limits()
 
 
 def vocabulary_of(registry: Registry) -> Vocabulary:
@@ -179,5 +181,6 @@ def build_setup(registry: Registry, extra_rulesets: Iterable[str | Path],
     rulesets = load_rulesets(_sources(registry, extra_rulesets), vocabulary)
     scripts = gather_scripts(registry, rulesets)
     check_scripts(rulesets, scripts)
+    limits, overrides = split_limits(overrides)
     parameters, profile, policy = resolve_parameters(rulesets, overrides)
-    return Setup(tuple(rulesets), scripts, parameters, profile, policy, vocabulary)
+    return Setup(tuple(rulesets), scripts, parameters, profile, policy, vocabulary, limits)
