@@ -31,6 +31,7 @@ from ..language.model import (
 )
 from ..language.scripts import ANONYMOUS, render
 from ..plugins.registry import Registry
+from ..population import Population, standing
 from .building import Setup
 from .host import SESSION, RuleHost
 
@@ -72,7 +73,7 @@ def _check_attributes(customer: Customer, specs: Mapping[str, AttributeSpec]) ->
 
 
 def prepare(customer: Customer, as_of: dt.date, setup: Setup, registry: Registry,
-            index: int) -> Prepared:
+            index: int, population: Population | None = None) -> Prepared:
     """Derive the profile and plugin facts; raise RecordError naming the field or plugin."""
     too_long = setup.limits.events_problem(len(customer.events))
     if too_long is not None:
@@ -85,6 +86,8 @@ def prepare(customer: Customer, as_of: dt.date, setup: Setup, registry: Registry
     if too_many is not None:
         raise RecordError([too_many])
     values = dict(profile.values)
+    if population is not None:  # the customer's standing in the base (docs/population.md)
+        values.update(standing(customer, as_of, values, population))
     for name, space in setup.vocabulary.namespaces.items():
         try:
             computed = space.calculate(customer, as_of, profile)
@@ -256,7 +259,8 @@ def rejected(customer: Customer, problems: Sequence[Problem]) -> Rejected:
 
 def evaluate_batch(host: RuleHost, program: Program, setup: Setup, registry: Registry,
                    customers: Sequence[Customer], as_of: dt.date, locale: str | None,
-                   order: Mapping[str, int]) -> list[Decision | Rejected]:
+                   order: Mapping[str, int], population: Population | None = None
+                   ) -> list[Decision | Rejected]:
     """Decisions (or `Rejected`) in input order.
 
     Customers go to durable_rules in groups of at most `limits.facts_per_call` facts (a
@@ -267,7 +271,7 @@ def evaluate_batch(host: RuleHost, program: Program, setup: Setup, registry: Reg
     facts = 0
     for position, customer in enumerate(customers):
         try:
-            prepared = prepare(customer, as_of, setup, registry, len(group))
+            prepared = prepare(customer, as_of, setup, registry, len(group), population)
         except RecordError as err:
             results[position] = rejected(customer, err.problems)
             continue
