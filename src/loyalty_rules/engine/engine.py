@@ -33,6 +33,14 @@ from .host import RuleHost
 CORE = "core"
 
 
+def rule_order(program: Program) -> dict[str, int]:
+    """The order ties resolve in: the deployment's own rulesets (files, not plugins) first,
+    then the core's and packs', each in ruleset order. So a custom rule recommending the same
+    action at the same priority as a core rule wins (docs/rulesets.md, "Layering")."""
+    keys = sorted(program.rules, key=lambda key: program.rules[key].ruleset.plugin is not None)
+    return {key: n for n, key in enumerate(keys)}
+
+
 def as_date(value: dt.date | str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -76,7 +84,7 @@ class Engine:
         self.setup: Setup = build_setup(self.registry, list(rulesets), dict(parameters or {}))
         self.program: Program = compile_rulesets(self.setup.rulesets, self.setup.parameters)
         self._host = RuleHost(self.program)
-        self._order = {key: n for n, key in enumerate(self.program.rules)}
+        self._order = rule_order(self.program)
 
     @property
     def rulesets(self) -> tuple[Any, ...]:

@@ -17,6 +17,7 @@ from ..decisions.model import Decision, Recommendation
 from ..errors import EngineError, Problem, RecordError
 from ..facts.models import Customer
 from ..facts.profile import derive_profile
+from ..facts.queries import query_facts
 from ..io.reading import Rejected, attribute_date
 from ..language.compiler import CUSTOMER, CompiledRule, Program
 from ..language.model import (
@@ -77,6 +78,8 @@ def prepare(customer: Customer, as_of: dt.date, setup: Setup, registry: Registry
         raise RecordError(problems)
     profile = derive_profile(customer, as_of, setup.profile)
     values = dict(profile.values)
+    if setup.queries or setup.items:
+        values.update(query_facts(customer, as_of, setup.queries, setup.items))
     for name, space in setup.vocabulary.namespaces.items():
         try:
             computed = space.calculate(customer, as_of, profile)
@@ -201,7 +204,7 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
             result = evaluate_value(value, fact, rule, setup)
             if result is not None:
                 params[name] = result
-        spec = registry.actions[then.action]
+        spec = setup.vocabulary.actions[then.action]
         channel = then.channel or (customer.preferred_channel if spec.outbound else None) \
             or spec.default_channel
         due = as_of + dt.timedelta(days=then.due_in_days)
@@ -213,7 +216,7 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
             then.action, rule.ruleset.name, rule.rule.id, rule.rule.guidance, then.priority,
             channel, due, params, script, explanation, order[rule.key]))
     already = setup.policy.recent_contacts(customer, as_of)
-    kept, suppressed = arbitrate(candidates, registry.actions, setup.policy, already)
+    kept, suppressed = arbitrate(candidates, setup.vocabulary.actions, setup.policy, already)
     profile = {k: v for k, v in prepared.profile.items() if k not in PRIVATE_PROFILE_KEYS}
     if prepared.derived:
         profile["derived"] = dict(prepared.derived)
