@@ -49,7 +49,7 @@ EVENT_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
                 "deliverable": ("number", False), "unit": ("str", False)},
     "promise": {"dimension": ("str", False), "promised": ("number", False),
                 "delivered": ("number", False), "unit": ("str", False),
-                "lower_is_better": ("bool", False)},
+                "lower_is_better": ("bool", False), "delivered_at": ("date", False)},
     "referral": {"referred_id": ("str", False)},
     "churn": {"reason": ("str", False)},
 }

@@ -21,13 +21,12 @@ from ..facts.models import CHANNELS, EVENT_TYPES, LOCALES
 from ..facts.queries import AGGREGATES, FILTER_OPS, ITEMS, QUERY_KINDS, EventFilter, \
     EventQuery, event_fields
 from .checker import NAME, Checker, a, hint, kind
-from .model import ActionSpec, Guideline, Override, value_type
+from .model import PURPOSES, ROLES, ActionSpec, Guideline, Override, value_type
 
 QUERY_KEYS = ("event", "within_days", "where", "field")
 ACTION_KEYS = ("description", "guidance", "lever", "channel", "urgent", "outbound", "role",
-               "completion", "scripts")
+               "purpose", "completion", "scripts")
 LEVERS = ("", "lower_expectation", "raise_experience")
-ROLES = ("consultant", "store", "manager", "brand")
 GUIDELINE_ID = re.compile(r"^([A-Z][A-Z0-9]{1,7})-([A-Z0-9-]*[0-9]{2,3})$")
 CORE_PREFIXES = ("EXP", "LOY", "CRM", "CMP", "IND")
 OVERRIDE_KEYS = ("rules", "parameters")
@@ -221,6 +220,7 @@ def parse_actions(check: Checker, data: Any, scripts: dict[str, dict[str, str]]
         lever = check.choice(spec, "lever", path, LEVERS, "")
         channel = check.choice(spec, "channel", path, CHANNELS, "phone")
         role = check.choice(spec, "role", path, ROLES, "consultant")
+        purpose = check.choice(spec, "purpose", path, ("", *PURPOSES), "")
         completion = check.choice(spec, "completion", path, tuple(EVENT_TYPES), "contact")
         urgent = check.flag(spec, "urgent", path, False)
         outbound = check.flag(spec, "outbound", path, True)
@@ -238,7 +238,8 @@ def parse_actions(check: Checker, data: Any, scripts: dict[str, dict[str, str]]
         if len(check.problems) == before:
             actions[name] = ActionSpec(
                 name, description, guidance, outbound=outbound, urgent=urgent,
-                default_channel=channel, lever=lever, role=role, completion=completion,
+                default_channel=channel, lever=lever, role=role, purpose=purpose,
+                completion=completion,
                 declared_in=check.file)
     return actions
 
