@@ -25,6 +25,7 @@ from ..language.source import load_yaml
 from ..language.validation import declare_derived, parse_ruleset, ruleset_files
 from ..plugins.registry import Registry
 from .layering import Layering, apply_overrides, check_declarations, queries_read
+from .limits import Limits, split_limits
 
 RESERVED = {"fact", "id", "sid", "derived", "attributes", "profile", "policy", "query",
             *ITEM_FIELDS}
@@ -40,6 +41,7 @@ class Setup:
     profile: ProfileParameters
     policy: ContactPolicy
     vocabulary: Vocabulary
+    limits: Limits = Limits()
     #: what the rulesets' `overrides:` changed (rules disabled, priorities, defaults)
     layering: Layering = Layering()
     #: the named event queries (`query.NAME`) and `last_TYPE`/`first_TYPE` records to answer
@@ -197,10 +199,11 @@ def build_setup(registry: Registry, extra_rulesets: Iterable[str | Path],
     scripts = gather_scripts(registry, rulesets)
     check_scripts(rulesets, scripts)
     rulesets, layering = apply_overrides(rulesets)
+    limits, overrides = split_limits(overrides)
     parameters, profile, policy = resolve_parameters(rulesets, overrides)
     queries, items = queries_read(rulesets)
-    return Setup(tuple(rulesets), scripts, parameters, profile, policy, vocabulary, layering,
-                 queries, items)
+    return Setup(tuple(rulesets), scripts, parameters, profile, policy, vocabulary, limits,
+                 layering, queries, items)
 
 
 def plugin_actions(registry: Registry) -> dict[str, str]:

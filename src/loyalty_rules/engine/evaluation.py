@@ -75,10 +75,16 @@ def _check_attributes(customer: Customer, specs: Mapping[str, AttributeSpec]) ->
 def prepare(customer: Customer, as_of: dt.date, setup: Setup, registry: Registry,
             index: int) -> Prepared:
     """Derive the profile and plugin facts; raise RecordError naming the field or plugin."""
+    too_long = setup.limits.events_problem(len(customer.events))
+    if too_long is not None:
+        raise RecordError([too_long])
     problems = _check_attributes(customer, registry.attributes)
     if problems:
         raise RecordError(problems)
     profile = derive_profile(customer, as_of, setup.profile)
+    too_many = setup.limits.items_problem(len(profile.items))
+    if too_many is not None:
+        raise RecordError([too_many])
     values = dict(profile.values)
     if setup.queries or setup.items:
         values.update(query_facts(customer, as_of, setup.queries, setup.items))
@@ -238,7 +244,7 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
     kept, suppressed = arbitrate(candidates, setup.vocabulary.actions, setup.policy, already)
     profile = {k: v for k, v in prepared.profile.items() if k not in PRIVATE_PROFILE_KEYS}
     if prepared.derived:
-        profile["derived"] = dict(prepared.derived)
+        profile["derived"] = dict(sorted(prepared.derived.items()))  # by name, not firing order
     fired = tuple(dict.fromkeys(rule.key for rule, _ in prepared.firings))
     return Decision(customer.id, as_of, profile, kept, suppressed, fired)
 
@@ -254,24 +260,39 @@ def rejected(customer: Customer, problems: Sequence[Problem]) -> Rejected:
 def evaluate_batch(host: RuleHost, program: Program, setup: Setup, registry: Registry,
                    customers: Sequence[Customer], as_of: dt.date, locale: str | None,
                    order: Mapping[str, int]) -> list[Decision | Rejected]:
-    prepared: list[Prepared | None] = []
-    results: list[Decision | Rejected | None] = []
-    for index, customer in enumerate(customers):
+    """Decisions (or `Rejected`) in input order.
+
+    Customers go to durable_rules in groups of at most `limits.facts_per_call` facts (a
+    customer's facts are never split), so memory is bounded by facts, not by customers.
+    """
+    results: list[Decision | Rejected | None] = [None] * len(customers)
+    group: list[tuple[int, Prepared]] = []
+    facts = 0
+    for position, customer in enumerate(customers):
         try:
-            prepared.append(prepare(customer, as_of, setup, registry, index))
-            results.append(None)
+            prepared = prepare(customer, as_of, setup, registry, len(group))
         except RecordError as err:
-            prepared.append(None)
-            results.append(rejected(customer, err.problems))
-    failed = run_strata(host, program, prepared, setup)
-    for index, item in enumerate(prepared):
-        if item is None:
+            results[position] = rejected(customer, err.problems)
             continue
+        group.append((position, prepared))
+        facts += len(prepared.facts)
+        if facts >= setup.limits.facts_per_call:
+            _evaluate_group(host, program, setup, registry, group, as_of, locale, order, results)
+            group, facts = [], 0
+    if group:
+        _evaluate_group(host, program, setup, registry, group, as_of, locale, order, results)
+    return [r for r in results if r is not None]
+
+
+def _evaluate_group(host: RuleHost, program: Program, setup: Setup, registry: Registry,
+                    group: Sequence[tuple[int, Prepared]], as_of: dt.date, locale: str | None,
+                    order: Mapping[str, int], results: list[Decision | Rejected | None]) -> None:
+    failed = run_strata(host, program, [prepared for _, prepared in group], setup)
+    for index, (position, item) in enumerate(group):
         if index in failed:
-            results[index] = rejected(item.customer, (failed[index],))
+            results[position] = rejected(item.customer, (failed[index],))
             continue
         try:
-            results[index] = decide(item, as_of, setup, registry, order, locale)
+            results[position] = decide(item, as_of, setup, registry, order, locale)
         except EngineError as err:
-            results[index] = rejected(item.customer, (Problem(str(err)),))
-    return [r for r in results if r is not None]
+            results[position] = rejected(item.customer, (Problem(str(err)),))

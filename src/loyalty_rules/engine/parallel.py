@@ -36,7 +36,7 @@ import attrs
 
 from ..errors import EngineError, Problem, RecordError, UsageError
 from ..facts.models import Customer
-from ..io.reading import Rejected, _from_raw, parse_customer, read_customers
+from ..io.reading import Rejected, _from_raw, loads, parse_customer, read_customers
 from ..io.seen import SeenIds
 
 if TYPE_CHECKING:  # the engine hands itself in: this module never imports it
@@ -144,7 +144,7 @@ def _parse(item: Customer | Mapping[str, Any] | RawLine) -> Customer | Rejected:
         return item
     if isinstance(item, RawLine):
         try:
-            raw = json.loads(item.text)
+            raw = loads(item.text)
         except json.JSONDecodeError as exc:
             return Rejected((Problem(f"invalid JSON: {exc.msg} (column {exc.colno})",
                                      file=item.file, line=item.line),))
