@@ -32,6 +32,7 @@ from ..language.model import (
 )
 from ..language.scripts import ANONYMOUS, render
 from ..plugins.registry import Registry
+from ..population import Population, standing
 from .building import Setup
 from .host import SESSION, RuleHost
 
@@ -73,7 +74,7 @@ def _check_attributes(customer: Customer, specs: Mapping[str, AttributeSpec]) ->
 
 
 def prepare(customer: Customer, as_of: dt.date, setup: Setup, registry: Registry,
-            index: int) -> Prepared:
+            index: int, population: Population | None = None) -> Prepared:
     """Derive the profile and plugin facts; raise RecordError naming the field or plugin."""
     too_long = setup.limits.events_problem(len(customer.events))
     if too_long is not None:
@@ -88,6 +89,8 @@ def prepare(customer: Customer, as_of: dt.date, setup: Setup, registry: Registry
     values = dict(profile.values)
     if setup.queries or setup.items:
         values.update(query_facts(customer, as_of, setup.queries, setup.items))
+    if population is not None:  # the customer's standing in the base (docs/population.md)
+        values.update(standing(customer, as_of, values, population))
     for name, space in setup.vocabulary.namespaces.items():
         try:
             computed = space.calculate(customer, as_of, profile)
@@ -259,7 +262,8 @@ def rejected(customer: Customer, problems: Sequence[Problem]) -> Rejected:
 
 def evaluate_batch(host: RuleHost, program: Program, setup: Setup, registry: Registry,
                    customers: Sequence[Customer], as_of: dt.date, locale: str | None,
-                   order: Mapping[str, int]) -> list[Decision | Rejected]:
+                   order: Mapping[str, int], population: Population | None = None
+                   ) -> list[Decision | Rejected]:
     """Decisions (or `Rejected`) in input order.
 
     Customers go to durable_rules in groups of at most `limits.facts_per_call` facts (a
@@ -270,7 +274,7 @@ def evaluate_batch(host: RuleHost, program: Program, setup: Setup, registry: Reg
     facts = 0
     for position, customer in enumerate(customers):
         try:
-            prepared = prepare(customer, as_of, setup, registry, len(group))
+            prepared = prepare(customer, as_of, setup, registry, len(group), population)
         except RecordError as err:
             results[position] = rejected(customer, err.problems)
             continue
