@@ -289,3 +289,25 @@ def test_guidance_coverage_counts_the_pyramid_as_encoded():
     rows = {row["id"]: row["rules"] for row in guidance_coverage()}
     assert "relationship/key-account-by-value" in rows["LOY-05"]
     assert "relationship/wake-dormant" in rows["LOY-05"]
+
+
+def test_the_parallel_pass_gives_the_population_of_one_process(tmp_path, monkeypatch):
+    from loyalty_rules import read_customers
+    from loyalty_rules.engine import populating
+    from loyalty_rules.engine.parallel import read_records
+
+    records = simulated_base(60, seed=5)
+    lines = [json.dumps(r) for r in records]
+    lines.insert(10, '{"id": "broken", "events": 3}')
+    lines.insert(30, json.dumps(records[3]))  # a duplicate id: the first one counts
+    lines.insert(40, "not json")
+    path = tmp_path / "base.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(populating, "BATCH", 7)  # many batches, more than in flight
+    counted = []
+    parallel = populating.population_parallel(read_records(path), AS_OF,
+                                              {"min_model_buyers": 10}, 2,
+                                              on_record=lambda: counted.append(1))
+    alone = Population.from_customers(read_customers(path), AS_OF, {"min_model_buyers": 10})
+    assert parallel == alone
+    assert (alone.customers, alone.rejected) == (60, 3) and len(counted) == 63
