@@ -15,6 +15,11 @@ from .common import EXIT_REJECTED, _parameters, guarded
 from .populating import build_population, split_parameters
 
 
+#: without --workers, an input of at most this many customers is evaluated in one process:
+#: starting workers (~0.3 s) costs more than they save below it (docs/benchmarks.md)
+SMALL_INPUT = 4000
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--as-of", "as_of", required=True, metavar="YYYY-MM-DD",
@@ -81,6 +86,8 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
     if no_population and (population_file or population_params):
         raise UsageError("--no-population excludes --population and population.* parameters")
     population = None
+    # by default, processes only for an input large enough to pay back their start
+    small = None if workers else SMALL_INPUT
     workers = workers or os.cpu_count() or 1
     if not no_population:
         population = build_population(paths, day, population_params, population_file, workers)
@@ -90,7 +97,6 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "json"
     read = rejected = 0
-    workers = workers or os.cpu_count() or 1
     if executor == "dask":  # its workers parse the JSON Lines and write the JSON
         from ..dask import evaluate_on_dask
 
@@ -111,7 +117,7 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
         results = engine.evaluate_many(read_customers(*paths), day)
     else:  # workers parse the JSON Lines, and write the JSON when that is the output
         results = evaluate_parallel(engine, read_records(*paths), day, None, workers,
-                                    encode=fmt in ("json", "jsonl"))
+                                    encode=fmt in ("json", "jsonl"), in_process_up_to=small)
     try:
         with Writer(stream, fmt) as writer, Progress(paths) as progress:
             for result in results:
