@@ -33,7 +33,7 @@ def test_decision_follows_the_contract(basic_engine):
     assert data["as_of"] == "2026-11-22" and data["customer_id"] == "D1"
     first = data["recommendations"][0]
     assert first == {
-        "action": "set_expectations", "ruleset": "basic", "rule": "far-beyond",
+        "id": first["id"], "action": "set_expectations", "ruleset": "basic", "rule": "far-beyond",
         "guidance": ["EXP-05"], "priority": 85, "channel": "phone", "due": "2026-11-22",
         "params": {"expected": 7, "deliverable": 14},
         "script": "Mr Huang, you asked for 7; honestly we can do 14.",
@@ -104,8 +104,9 @@ def test_contact_cap_counts_history_and_spares_urgent_actions():
     assert decision.actions == ["acknowledge_and_apologize"]  # urgent: kept over the cap
     assert decision.recommendation("acknowledge_and_apologize").due == AS_OF + dt.timedelta(1)
     reasons = {s.action: s.reason for s in decision.suppressed}
-    assert reasons == {"keep_in_touch": "contact cap: 1 per 7 days",
-                       "birthday_greeting": "contact cap: 1 per 7 days"}
+    filled = ("contact cap: 1 per 7 days, filled by a contact on 2026-11-16, "
+              "acknowledge_and_apologize today")
+    assert reasons == {"keep_in_touch": filled, "birthday_greeting": filled}
 
 
 def test_contact_cap_window_rolls_and_higher_priority_goes_first():

@@ -23,14 +23,21 @@ class Recommendation:
     script: str = ""
     explanation: Mapping[str, Any] = attrs.field(factory=dict)
     order: int = attrs.field(default=0, eq=False, repr=False)  # rule order, for ties
+    id: str = ""
+    #: the lifecycle state, when evaluated from a store (open, done, dismissed, snoozed,
+    #: expired); None otherwise
+    status: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "action": self.action, "ruleset": self.ruleset, "rule": self.rule,
+        data: dict[str, Any] = {
+            "id": self.id, "action": self.action, "ruleset": self.ruleset, "rule": self.rule,
             "guidance": list(self.guidance), "priority": self.priority,
             "channel": self.channel, "due": self.due.isoformat(), "params": dict(self.params),
             "script": self.script, "explanation": dict(self.explanation),
         }
+        if self.status is not None:
+            data["status"] = self.status
+        return data
 
 
 @attrs.frozen

@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from ..decisions.arbitration import arbitrate
+from ..decisions.arbitration import arbitrate, contact_label
 from ..decisions.model import Decision, Recommendation
 from ..errors import EngineError, Problem, RecordError
 from ..facts.models import Customer
@@ -187,7 +187,11 @@ def run_strata(host: RuleHost, program: Program, batch: Sequence[Prepared | None
 
 
 def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
-           order: Mapping[str, int], locale: str | None) -> Decision:
+           order: Mapping[str, int], locale: str | None,
+           held: Mapping[str, str] | None = None) -> Decision:
+    """The customer's decision from its firings. `held` (from a store: recommendation id →
+    done, dismissed or snoozed) sets those recommendations aside before arbitration: they
+    come back with their status and take no contact-cap slot; the others get ``open``."""
     customer = prepared.customer
     language = locale or customer.locale or "en"
     candidates: list[Recommendation] = []
@@ -211,14 +215,32 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
         explanation = {name: read_field(fact, name) for name in rule.reads}
         candidates.append(Recommendation(
             then.action, rule.ruleset.name, rule.rule.id, rule.rule.guidance, then.priority,
-            channel, due, params, script, explanation, order[rule.key]))
-    already = setup.policy.recent_contacts(customer, as_of)
-    kept, suppressed = arbitrate(candidates, registry.actions, setup.policy, already)
+            channel, due, params, script, explanation, order[rule.key],
+            _provisional_id(customer.id, rule.key, number)))
+    aside: dict[str, Recommendation] = {}
+    for rec in candidates:
+        if held and rec.id in held and rec.id not in aside:
+            aside[rec.id] = attrs.evolve(rec, status=held[rec.id])
+    if aside:  # done, dismissed or snoozed in the store: shown with its state, takes no slot
+        candidates = [rec for rec in candidates if rec.id not in aside]
+    made = [contact_label(c) for c in setup.policy.recent(customer, as_of)]
+    kept, suppressed = arbitrate(candidates, registry.actions, setup.policy, made)
+    if held is not None:
+        kept = tuple(attrs.evolve(rec, status="open") for rec in kept)
+    if aside:
+        kept = tuple(sorted((*kept, *aside.values()),
+                            key=lambda r: (-r.priority, r.order, r.action)))
     profile = {k: v for k, v in prepared.profile.items() if k not in PRIVATE_PROFILE_KEYS}
     if prepared.derived:
         profile["derived"] = dict(prepared.derived)
     fired = tuple(dict.fromkeys(rule.key for rule, _ in prepared.firings))
     return Decision(customer.id, as_of, profile, kept, suppressed, fired)
+
+
+def _provisional_id(customer_id: str, rule: str, number: int) -> str:
+    import hashlib
+    text = "\x1f".join((customer_id, rule, str(number)))
+    return "rec-" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def rejected(customer: Customer, problems: Sequence[Problem]) -> Rejected:
@@ -231,7 +253,10 @@ def rejected(customer: Customer, problems: Sequence[Problem]) -> Rejected:
 
 def evaluate_batch(host: RuleHost, program: Program, setup: Setup, registry: Registry,
                    customers: Sequence[Customer], as_of: dt.date, locale: str | None,
-                   order: Mapping[str, int]) -> list[Decision | Rejected]:
+                   order: Mapping[str, int],
+                   held: Mapping[str, Mapping[str, str]] | None = None
+                   ) -> list[Decision | Rejected]:
+    """Decisions of a batch; `held` gives each customer's held recommendations (`decide`)."""
     prepared: list[Prepared | None] = []
     results: list[Decision | Rejected | None] = []
     for index, customer in enumerate(customers):
@@ -249,7 +274,8 @@ def evaluate_batch(host: RuleHost, program: Program, setup: Setup, registry: Reg
             results[index] = rejected(item.customer, (failed[index],))
             continue
         try:
-            results[index] = decide(item, as_of, setup, registry, order, locale)
+            results[index] = decide(item, as_of, setup, registry, order, locale,
+                                    None if held is None else held.get(item.customer.id, {}))
         except EngineError as err:
             results[index] = rejected(item.customer, (Problem(str(err)),))
     return [r for r in results if r is not None]

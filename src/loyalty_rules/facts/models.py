@@ -51,6 +51,7 @@ class Visit:
     type: ClassVar[str] = "visit"
     at: dt.date
     channel: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -59,6 +60,7 @@ class Purchase:
     at: dt.date
     amount: float
     profit: float | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
     @property
     def profit_or_amount(self) -> float:
@@ -72,6 +74,7 @@ class Contact:
     channel: str | None = None
     direction: str = "outbound"
     action: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -90,6 +93,7 @@ class Recovery:
     at: dt.date
     complaint_id: str | None = None
     step: str = "acknowledged"
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -98,6 +102,7 @@ class Survey:
     at: dt.date
     score: float
     scale: float = 5
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -108,6 +113,7 @@ class Request:
     expected: float | None = None
     deliverable: float | None = None
     unit: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -119,6 +125,7 @@ class Promise:
     delivered: float | None = None
     unit: str | None = None
     lower_is_better: bool = True
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -126,6 +133,7 @@ class Referral:
     type: ClassVar[str] = "referral"
     at: dt.date
     referred_id: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -133,6 +141,7 @@ class Churn:
     type: ClassVar[str] = "churn"
     at: dt.date
     reason: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 Event = Union[
