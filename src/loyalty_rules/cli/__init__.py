@@ -14,6 +14,7 @@ from .common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, guarded
 from .evaluate import evaluate
 from .inventory import guidance, list_plugins, validate
 from .scenarios import run_scenario_tests
+from .store import STORE_COMMANDS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,7 +23,8 @@ def main() -> None:
     """Turn customer-management practice into daily, explained actions."""
 
 
-for command in (evaluate, validate, guidance, list_plugins, run_scenario_tests):
+for command in (evaluate, validate, guidance, list_plugins, run_scenario_tests,
+                *STORE_COMMANDS):
     main.add_command(command)
 
 __all__ = ["EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "guarded", "main"]

@@ -50,6 +50,16 @@ def describe(row: Any) -> dict[str, Any]:
             "counts": json.loads(row.counts) if row.counts else None}
 
 
+def latest_as_of(store: Store) -> dt.date:
+    """The date of the latest finished run (what a decision defaults to)."""
+    with store.database.connect() as connection:
+        found = connection.execute(sa.select(runs.c.as_of).where(runs.c.status == "finished")
+                                   .order_by(runs.c.id.desc()).limit(1)).scalar()
+    if found is None:
+        raise UsageError("no run yet: give as_of=YYYY-MM-DD")
+    return found
+
+
 def _start(store: Store, as_of: dt.date) -> int:
     """The unfinished run of this date and ruleset content to resume, or a new run."""
     digest = content_hash(store.engine)

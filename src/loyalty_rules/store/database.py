@@ -72,7 +72,7 @@ def connect(url: str, *, migrate: bool = True) -> Any:
             probe.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError as err:
         engine.dispose()
-        shown = target.render_as_string(hide_password=True)
+        shown = sa.engine.make_url(url).render_as_string(hide_password=True)
         reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
         raise UsageError(f"--store {shown!r}: cannot connect: {reason}") from None
     if migrate:
