@@ -56,6 +56,10 @@ class ScenarioError(ProblemsError):
     """A scenario file is malformed."""
 
 
+class ExperimentError(ProblemsError):
+    """An experiment definition (holdout, arms) is unusable: every problem, located."""
+
+
 class RecordError(ProblemsError):
     """A customer record failed validation; the rest of a batch goes on without it."""
 
@@ -74,6 +78,10 @@ class NotFoundError(LoyaltyRulesError):
 
 class EngineError(LoyaltyRulesError):
     """The rule engine failed while evaluating; the message names the customer and rule."""
+
+
+class PopulationError(ProblemsError):
+    """A population cannot be built or read: bad parameters or a malformed population file."""
 
 
 def one_line(text: object) -> str:

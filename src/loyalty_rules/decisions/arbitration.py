@@ -79,7 +79,8 @@ def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, Action
         else:
             suppressed.append(Suppressed(
                 rec.action, rec.rule, rec.ruleset,
-                f"duplicate action: rule {winner.rule!r} (priority {winner.priority}) chosen"))
+                f"duplicate action: rule {winner.rule!r} (priority {winner.priority}) chosen",
+                rec.id, winner.action))
     kept: list[Recommendation] = []
     used = len(filled_by)
     for rec in sorted(best.values(), key=lambda r: (-r.priority, r.order, r.action)):
@@ -90,7 +91,8 @@ def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, Action
                 suppressed.append(Suppressed(
                     rec.action, rec.rule, rec.ruleset,
                     f"contact cap: {policy.max_contacts} per {policy.window_days} days, "
-                    f"filled by {', '.join(filled_by)}"))
+                    f"filled by {', '.join(filled_by)}",
+                    rec.id))
                 continue
             used += 1
             filled_by.append(f"{rec.action} today")

@@ -12,6 +12,14 @@ import attrs
 
 @attrs.frozen
 class Recommendation:
+    """One thing to do for a customer, why, by whom and by when.
+
+    `id` is stable across days for the same customer, rule and triggering item (`trigger`;
+    see `decisions.identity`); `role` is who controls it (EXP-15); `overdue` is None when the
+    due date is not counted from a trigger (an open-ended state), else whether `as_of` is
+    past it.
+    """
+
     action: str
     ruleset: str
     rule: str
@@ -24,6 +32,9 @@ class Recommendation:
     explanation: Mapping[str, Any] = attrs.field(factory=dict)
     order: int = attrs.field(default=0, eq=False, repr=False)  # rule order, for ties
     id: str = ""
+    role: str = "consultant"
+    overdue: bool | None = None
+    trigger: str = ""
     #: the lifecycle state, when evaluated from a store (open, done, dismissed, snoozed,
     #: expired); None otherwise
     status: str | None = None
@@ -31,10 +42,13 @@ class Recommendation:
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": self.id, "action": self.action, "ruleset": self.ruleset, "rule": self.rule,
-            "guidance": list(self.guidance), "priority": self.priority,
-            "channel": self.channel, "due": self.due.isoformat(), "params": dict(self.params),
-            "script": self.script, "explanation": dict(self.explanation),
+            "guidance": list(self.guidance), "priority": self.priority, "role": self.role,
+            "channel": self.channel, "due": self.due.isoformat(),
         }
+        if self.overdue is not None:
+            data["overdue"] = self.overdue
+        data.update({"trigger": self.trigger, "params": dict(self.params),
+                     "script": self.script, "explanation": dict(self.explanation)})
         if self.status is not None:
             data["status"] = self.status
         return data
@@ -46,10 +60,17 @@ class Suppressed:
     rule: str
     ruleset: str
     reason: str
+    #: the held-back recommendation's own id (see `decisions.identity`)
+    id: str = ""
+    #: the action of the recommendation that displaced it ("" for a policy such as the cap)
+    displaced_by: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"action": self.action, "rule": self.rule, "ruleset": self.ruleset,
-                "reason": self.reason}
+        data = {"id": self.id, "action": self.action, "rule": self.rule,
+                "ruleset": self.ruleset, "reason": self.reason}
+        if self.displaced_by:
+            data["displaced_by"] = self.displaced_by
+        return data
 
 
 @attrs.frozen
@@ -64,6 +85,9 @@ class Decision:
     #: every rule that matched (``ruleset/rule``), derive rules included: for coverage and
     #: debugging; not part of the contract's output
     fired: tuple[str, ...] = attrs.field(default=(), eq=False)
+    #: the experiment arm the customer is in (``{"name", "arm", "withheld"}``), when the
+    #: evaluation ran one (see `loyalty_rules.experiments`); absent from the output otherwise
+    experiment: Mapping[str, Any] | None = None
 
     @property
     def actions(self) -> list[str]:
@@ -79,4 +103,5 @@ class Decision:
             "profile": dict(self.profile),
             "recommendations": [r.to_dict() for r in self.recommendations],
             "suppressed": [s.to_dict() for s in self.suppressed],
+            **({"experiment": dict(self.experiment)} if self.experiment is not None else {}),
         }

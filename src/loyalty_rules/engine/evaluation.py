@@ -13,10 +13,12 @@ from typing import Any
 import attrs
 
 from ..decisions.arbitration import arbitrate, contact_label
+from ..decisions.identity import customer_trigger, item_trigger, last_done, recommendation_id
 from ..decisions.model import Decision, Recommendation
 from ..errors import EngineError, Problem, RecordError
 from ..facts.models import Customer
-from ..facts.profile import derive_profile
+from ..facts.profile import Item, derive_profile
+from ..facts.queries import query_facts
 from ..io.reading import Rejected, attribute_date
 from ..language.compiler import CUSTOMER, CompiledRule, Program
 from ..language.model import (
@@ -30,6 +32,7 @@ from ..language.model import (
 )
 from ..language.scripts import ANONYMOUS, render
 from ..plugins.registry import Registry
+from ..population import Population, standing
 from .building import Setup
 from .host import SESSION, RuleHost
 
@@ -45,6 +48,7 @@ class Prepared:
     facts: list[dict[str, Any]]  # [customer fact, item facts...]
     derived: dict[str, Any]
     firings: list[tuple[CompiledRule, int]] = attrs.field(factory=list)
+    items: tuple[Item, ...] = ()  # the profile's items; facts[n] is items[n - 1]
 
 
 def _check_attributes(customer: Customer, specs: Mapping[str, AttributeSpec]) -> list[Problem]:
@@ -70,13 +74,23 @@ def _check_attributes(customer: Customer, specs: Mapping[str, AttributeSpec]) ->
 
 
 def prepare(customer: Customer, as_of: dt.date, setup: Setup, registry: Registry,
-            index: int) -> Prepared:
+            index: int, population: Population | None = None) -> Prepared:
     """Derive the profile and plugin facts; raise RecordError naming the field or plugin."""
+    too_long = setup.limits.events_problem(len(customer.events))
+    if too_long is not None:
+        raise RecordError([too_long])
     problems = _check_attributes(customer, registry.attributes)
     if problems:
         raise RecordError(problems)
     profile = derive_profile(customer, as_of, setup.profile)
+    too_many = setup.limits.items_problem(len(profile.items))
+    if too_many is not None:
+        raise RecordError([too_many])
     values = dict(profile.values)
+    if setup.queries or setup.items:
+        values.update(query_facts(customer, as_of, setup.queries, setup.items))
+    if population is not None:  # the customer's standing in the base (docs/population.md)
+        values.update(standing(customer, as_of, values, population))
     for name, space in setup.vocabulary.namespaces.items():
         try:
             computed = space.calculate(customer, as_of, profile)
@@ -96,7 +110,7 @@ def prepare(customer: Customer, as_of: dt.date, setup: Setup, registry: Registry
     for number, item in enumerate(profile.items, start=1):
         facts.append(dict(values, fact=item.kind, id=f"{index}:{number}",
                           **{item.kind: item.values}))
-    return Prepared(customer, values, facts, derived)
+    return Prepared(customer, values, facts, derived, items=profile.items)
 
 
 def read_field(fact: Mapping[str, Any], name: str) -> Any:
@@ -186,6 +200,10 @@ def run_strata(host: RuleHost, program: Program, batch: Sequence[Prepared | None
     return failed
 
 
+def _item_number(firing: tuple[CompiledRule, int]) -> int:
+    return firing[1]
+
+
 def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
            order: Mapping[str, int], locale: str | None,
            held: Mapping[str, str] | None = None) -> Decision:
@@ -195,7 +213,10 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
     customer = prepared.customer
     language = locale or customer.locale or "en"
     candidates: list[Recommendation] = []
-    for rule, number in prepared.firings:
+    done = last_done(customer, as_of)
+    # items in history order (durable_rules fires them in its own order): when a `for_each`
+    # rule matches several items, arbitration keeps the recommendation of the first one
+    for rule, number in sorted(prepared.firings, key=_item_number):
         then = rule.rule.then
         if isinstance(then, Derive):
             continue
@@ -205,10 +226,18 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
             result = evaluate_value(value, fact, rule, setup)
             if result is not None:
                 params[name] = result
-        spec = registry.actions[then.action]
+        spec = setup.vocabulary.actions[then.action]
         channel = then.channel or (customer.preferred_channel if spec.outbound else None) \
             or spec.default_channel
-        due = as_of + dt.timedelta(days=then.due_in_days)
+        if number:
+            item = prepared.items[number - 1]
+            trigger = item_trigger(item.kind, item.key, item.since)
+        else:
+            trigger = customer_trigger(spec, then.action, prepared.profile, done, as_of)
+        due = trigger.due(as_of, then.due_in_days)
+        overdue = trigger.overdue(as_of, due)
+        # an overdue recovery step escalates to the manager (CMP-07: timeliness)
+        role = "manager" if overdue and spec.group == "recovery" else spec.role
         template = setup.scripts[then.script_key][language]
         script = render(template, {**params, "name": customer.name or ANONYMOUS[language],
                                    "due": due.isoformat(), "channel": channel})
@@ -216,7 +245,8 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
         candidates.append(Recommendation(
             then.action, rule.ruleset.name, rule.rule.id, rule.rule.guidance, then.priority,
             channel, due, params, script, explanation, order[rule.key],
-            _provisional_id(customer.id, rule.key, number)))
+            recommendation_id(customer.id, rule.ruleset.name, rule.rule.id, trigger.key),
+            role, overdue, trigger.key))
     aside: dict[str, Recommendation] = {}
     for rec in candidates:
         if held and rec.id in held and rec.id not in aside:
@@ -224,7 +254,7 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
     if aside:  # done, dismissed or snoozed in the store: shown with its state, takes no slot
         candidates = [rec for rec in candidates if rec.id not in aside]
     made = [contact_label(c) for c in setup.policy.recent(customer, as_of)]
-    kept, suppressed = arbitrate(candidates, registry.actions, setup.policy, made)
+    kept, suppressed = arbitrate(candidates, setup.vocabulary.actions, setup.policy, made)
     if held is not None:
         kept = tuple(attrs.evolve(rec, status="open") for rec in kept)
     if aside:
@@ -232,15 +262,9 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
                             key=lambda r: (-r.priority, r.order, r.action)))
     profile = {k: v for k, v in prepared.profile.items() if k not in PRIVATE_PROFILE_KEYS}
     if prepared.derived:
-        profile["derived"] = dict(prepared.derived)
+        profile["derived"] = dict(sorted(prepared.derived.items()))  # by name, not firing order
     fired = tuple(dict.fromkeys(rule.key for rule, _ in prepared.firings))
     return Decision(customer.id, as_of, profile, kept, suppressed, fired)
-
-
-def _provisional_id(customer_id: str, rule: str, number: int) -> str:
-    import hashlib
-    text = "\x1f".join((customer_id, rule, str(number)))
-    return "rec-" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def rejected(customer: Customer, problems: Sequence[Problem]) -> Rejected:
@@ -253,29 +277,47 @@ def rejected(customer: Customer, problems: Sequence[Problem]) -> Rejected:
 
 def evaluate_batch(host: RuleHost, program: Program, setup: Setup, registry: Registry,
                    customers: Sequence[Customer], as_of: dt.date, locale: str | None,
-                   order: Mapping[str, int],
+                   order: Mapping[str, int], population: Population | None = None,
                    held: Mapping[str, Mapping[str, str]] | None = None
                    ) -> list[Decision | Rejected]:
-    """Decisions of a batch; `held` gives each customer's held recommendations (`decide`)."""
-    prepared: list[Prepared | None] = []
-    results: list[Decision | Rejected | None] = []
-    for index, customer in enumerate(customers):
+    """Decisions (or `Rejected`) in input order.
+
+    Customers go to durable_rules in groups of at most `limits.facts_per_call` facts (a
+    customer's facts are never split), so memory is bounded by facts, not by customers.
+    """
+    results: list[Decision | Rejected | None] = [None] * len(customers)
+    group: list[tuple[int, Prepared]] = []
+    facts = 0
+    for position, customer in enumerate(customers):
         try:
-            prepared.append(prepare(customer, as_of, setup, registry, index))
-            results.append(None)
+            prepared = prepare(customer, as_of, setup, registry, len(group), population)
         except RecordError as err:
-            prepared.append(None)
-            results.append(rejected(customer, err.problems))
-    failed = run_strata(host, program, prepared, setup)
-    for index, item in enumerate(prepared):
-        if item is None:
+            results[position] = rejected(customer, err.problems)
             continue
+        group.append((position, prepared))
+        facts += len(prepared.facts)
+        if facts >= setup.limits.facts_per_call:
+            _evaluate_group(host, program, setup, registry, group, as_of, locale, order, results,
+                            held)
+            group, facts = [], 0
+    if group:
+        _evaluate_group(host, program, setup, registry, group, as_of, locale, order, results,
+                        held)
+    return [r for r in results if r is not None]
+
+
+def _evaluate_group(host: RuleHost, program: Program, setup: Setup, registry: Registry,
+                    group: Sequence[tuple[int, Prepared]], as_of: dt.date, locale: str | None,
+                    order: Mapping[str, int], results: list[Decision | Rejected | None],
+                    held: Mapping[str, Mapping[str, str]] | None = None) -> None:
+    failed = run_strata(host, program, [prepared for _, prepared in group], setup)
+    for index, (position, item) in enumerate(group):
         if index in failed:
-            results[index] = rejected(item.customer, (failed[index],))
+            results[position] = rejected(item.customer, (failed[index],))
             continue
         try:
-            results[index] = decide(item, as_of, setup, registry, order, locale,
-                                    None if held is None else held.get(item.customer.id, {}))
+            results[position] = decide(
+                item, as_of, setup, registry, order, locale,
+                None if held is None else held.get(item.customer.id, {}))
         except EngineError as err:
-            results[index] = rejected(item.customer, (Problem(str(err)),))
-    return [r for r in results if r is not None]
+            results[position] = rejected(item.customer, (Problem(str(err)),))

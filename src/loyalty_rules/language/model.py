@@ -12,7 +12,15 @@ from typing import Any, Union
 
 import attrs
 
-from ..facts.models import CHANNELS, KINDS, LOCALES, ORIENTATIONS, PERSONALITIES, RECOVERY_STEPS
+from ..facts.models import (
+    CHANNELS,
+    KINDS,
+    LOCALES,
+    ORIENTATIONS,
+    PERSONALITIES,
+    RECOVERY_STEPS,
+)
+from ..facts.queries import EventQuery, event_fields, item_namespace
 from ..facts.profile import (
     ITEM_FIELDS,
     LOYALTY_STAGES,
@@ -143,6 +151,28 @@ class Parameter:
 
 
 @attrs.frozen
+class Guideline:
+    """A guidance ID a ruleset declares for its own practice (`guidelines:`), under its prefix."""
+
+    id: str
+    text: str
+    source: str = ""
+    line: int = 0
+
+
+@attrs.frozen
+class Override:
+    """One layering entry of a ruleset: another ruleset's rule disabled or re-prioritised, or
+    its parameter given a new default. `target` is `ruleset/rule-id` or `ruleset.parameter`."""
+
+    target: str
+    what: str  # "disable", "priority" or "parameter"
+    value: Any = None
+    line: int = 0
+    path: str = ""
+
+
+@attrs.frozen
 class Ruleset:
     name: str
     version: str
@@ -153,6 +183,13 @@ class Ruleset:
     scripts: dict[str, dict[str, str]] = attrs.field(factory=dict)
     file: str = "<memory>"
     plugin: str | None = None
+    #: event queries its rules read as `query.NAME`
+    queries: dict[str, EventQuery] = attrs.field(factory=dict)
+    #: actions it declares itself (their scripts are in `scripts`, keyed by the action name)
+    actions: dict[str, ActionSpec] = attrs.field(factory=dict)
+    guidelines: dict[str, Guideline] = attrs.field(factory=dict)
+    #: how it layers over other rulesets (`overrides:`)
+    overrides: tuple[Override, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -194,6 +231,15 @@ FIELD_VALUES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: EXP-15 (seed 000, 2+1法则: 主机厂(关心区) 经销店(影响区) 销售顾问(控制区)): who controls an
+#: action. `manager` is also where an overdue recovery step escalates.
+ROLES = ("consultant", "store", "manager", "brand")
+
+#: What a recommendation is for, in the fixed precedence of a day's conversation (highest
+#: first; see decisions/conversation.py): `business` actions are not conversations at all.
+PURPOSES = ("recovery", "answering", "relationship", "value", "asks", "business")
+
+
 @attrs.frozen
 class ActionSpec:
     """An action a rule may recommend: registered, reviewed Python metadata."""
@@ -210,6 +256,22 @@ class ActionSpec:
     default_channel: str = "phone"
     #: EXP-06: lower_expectation or raise_experience (or "" when neither)
     lever: str = ""
+    #: EXP-15: the role that controls it (one of `ROLES`)
+    role: str = "consultant"
+    #: its place in the day's conversation (one of `PURPOSES`); "" = derived: `recovery` when
+    #: urgent, `business` for the business's own actions, else `relationship`
+    purpose: str = ""
+    #: profile fields naming the item that triggers it when it is not a `for_each` item, first
+    #: present wins (see decisions/identity.py): `days_since_*` and `*_pending_days` count
+    #: back from as_of, `days_to_*` forward
+    anchor: tuple[str, ...] = ()
+    #: the anchor is a date the action is scheduled for (the 611 dates, a birthday): the due
+    #: date counts from it
+    scheduled: bool = False
+    #: the event type that records it done (a `contact` naming the action, by default)
+    completion: str = "contact"
+    #: where it was declared: None for a plugin's, the ruleset file for one declared in YAML
+    declared_in: str | None = attrs.field(default=None, eq=False)
     #: what marks a recommendation of it done, and the history event recording the outcome
     #: appends (docs/service.md): ``contact`` (an outbound contact naming the action),
     #: ``recovery:STEP`` (that recovery step of the complaint named by the recommendation's
@@ -227,6 +289,23 @@ class ActionSpec:
         raise ValueError(f"action {self.name!r}: done_by must be contact, record or "
                          f"recovery:STEP with STEP one of {', '.join(RECOVERY_STEPS)}; "
                          f"got {value!r}")
+
+    def __attrs_post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"action {self.name!r}: role must be one of {', '.join(ROLES)}, "
+                             f"got {self.role!r}")
+        if self.purpose and self.purpose not in PURPOSES:
+            raise ValueError(f"action {self.name!r}: purpose must be one of "
+                             f"{', '.join(PURPOSES)}, got {self.purpose!r}")
+
+    @property
+    def group(self) -> str:
+        """The purpose group, with the default worked out."""
+        if self.purpose:
+            return self.purpose
+        if self.audience == "business":
+            return "business"
+        return "recovery" if self.urgent else "relationship"
 
 
 ATTRIBUTE_TYPES = ("string", "number", "integer", "boolean", "date")
@@ -254,6 +333,8 @@ class Computation:
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
     description: str = ""
+    #: what each argument means (shown by `loyalty-rules computations` and docs/rulesets.md)
+    arguments: dict[str, str] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -275,6 +356,8 @@ class Vocabulary:
     computations: dict[str, Computation] = attrs.field(factory=dict)
     namespaces: dict[str, FactNamespace] = attrs.field(factory=dict)
     derived: set[str] = attrs.field(factory=set)  # names some rule derives (derived.NAME)
+    queries: dict[str, EventQuery] = attrs.field(factory=dict)  # query.NAME, all rulesets
+    guidelines: dict[str, Guideline] = attrs.field(factory=dict)  # declared in YAML
 
     def field(self, name: str, for_each: str | None) -> tuple[str, tuple[str, ...]] | None:
         """(type, closed values) of a field a rule may read, or None if it does not exist."""
@@ -289,6 +372,14 @@ class Vocabulary:
             return ITEM_FIELDS[head][tail][0], FIELD_VALUES.get(name, ())
         if head == "derived":
             return ("any", ()) if tail in self.derived else None
+        if head == "query":
+            query = self.queries.get(tail)
+            return (query.type, ()) if query is not None else None
+        item = item_namespace(head)
+        if item is not None:
+            assert item.event is not None
+            kind = event_fields(item.event).get(tail)
+            return (kind, ()) if kind is not None else None
         space = self.namespaces.get(head)
         if space is not None and tail in space.fields:
             return space.fields[tail][0], space.values.get(tail, ())
@@ -299,6 +390,7 @@ class Vocabulary:
         if for_each in ITEM_FIELDS:
             names += [f"{for_each}.{k}" for k in ITEM_FIELDS[for_each]]
         names += [f"derived.{k}" for k in sorted(self.derived)]
+        names += [f"query.{k}" for k in self.queries]
         for space in self.namespaces.values():
             names += [f"{space.namespace}.{k}" for k in space.fields]
         return names
