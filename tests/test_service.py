@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import socket
 
 import pytest
 from conftest import ROOT
@@ -79,10 +80,37 @@ def test_bad_input_is_a_located_4xx_never_a_500(server):
     assert server.call("GET", "/v1/runs/x")[0] == 422
 
 
+def _raw(server, head: bytes, body: bytes = b"") -> tuple[int, dict]:
+    """One request on a raw socket: the server may answer before the body is sent."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as connection:
+        connection.sendall(head)
+        try:
+            connection.sendall(body)
+        except OSError:  # the server answered and closed: what is being tested
+            pass
+        reply = b""
+        while chunk := connection.recv(65536):
+            reply += chunk
+    status = int(reply.split(b" ", 2)[1])
+    return status, json.loads(reply.split(b"\r\n\r\n", 1)[1] or b"null")
+
+
 def test_request_size_and_batch_length_are_capped(server):
-    big = {"id": "H3", "name": "x" * (1024 * 1024)}
-    status, body = server.call("PUT", "/v1/customers/H3", big, token=TOKEN)
-    assert status == 413 and "over" in body["problems"][0]["message"]
+    auth = f"Authorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n".encode()
+    declared = (b"PUT /v1/customers/H3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + auth
+                + b"Content-Length: 2000000\r\n\r\n")
+    status, body = _raw(server, declared)
+    assert status == 413 and "over 1048576 bytes" in body["problems"][0]["message"]
+    piece = b"x" * 65536
+    chunked = (b"PUT /v1/customers/H3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + auth
+               + b"Transfer-Encoding: chunked\r\n\r\n")
+    body_chunks = b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for _ in range(20)) + b"0\r\n\r\n"
+    try:  # refused midway: a 413, unless the unread rest resets the connection first
+        status, body = _raw(server, chunked, body_chunks)
+        assert status == 413
+    except ConnectionResetError:
+        pass
+    assert server.call("GET", "/v1/customers/H3/decision?as_of=2026-11-22")[0] == 404
     batch = [{"customer_id": "C001", "event": {"type": "visit", "at": "2026-11-20"}}] * 1001
     status, body = server.call("POST", "/v1/events", batch, token=TOKEN)
     assert status == 413 and body["problems"][0]["message"].startswith("at most 1000 events")
