@@ -35,6 +35,14 @@ from .host import RuleHost
 CORE = "core"
 
 
+def rule_order(program: Program) -> dict[str, int]:
+    """The order ties resolve in: the deployment's own rulesets (files, not plugins) first,
+    then the core's and packs', each in ruleset order. So a custom rule recommending the same
+    action at the same priority as a core rule wins (docs/rulesets.md, "Layering")."""
+    keys = sorted(program.rules, key=lambda key: program.rules[key].ruleset.plugin is not None)
+    return {key: n for n, key in enumerate(keys)}
+
+
 class Engine:
     """Compiled rulesets on a private durable_rules host, ready to evaluate customers.
 
@@ -75,7 +83,7 @@ class Engine:
                                       profile=population.tier_parameters(self.setup.profile))
         self.program: Program = compile_rulesets(self.setup.rulesets, self.setup.parameters)
         self._host = RuleHost(self.program)
-        self._order = {key: n for n, key in enumerate(self.program.rules)}
+        self._order = rule_order(self.program)
 
     @property
     def rulesets(self) -> tuple[Any, ...]:
