@@ -69,8 +69,9 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
     if no_population and (population_file or population_params):
         raise UsageError("--no-population excludes --population and population.* parameters")
     population = None
+    workers = workers or os.cpu_count() or 1
     if not no_population:
-        population = build_population(paths, day, population_params, population_file)
+        population = build_population(paths, day, population_params, population_file, workers)
     engine = Engine(plugins=plugins, rulesets=rulesets, parameters=engine_params,
                     locale=locale, population=population)
     stream = output.open("w", encoding="utf-8") if output else sys.stdout
