@@ -160,3 +160,16 @@ def test_backtest_without_a_population_judges_each_customer_alone(history, tmp_p
     assert report["outcome"]["came_back"] == 2
     assert run("backtest", str(history), "--cutoff", "2026-06-30", "--horizon", "90",
                "--no-population", "--population", str(tmp_path / "p.json")).exit_code == 2
+
+
+def test_explain_can_judge_within_a_saved_population(history, tmp_path):
+    saved = tmp_path / "population.json"
+    run("evaluate", str(history), "--as-of", "2026-06-30", "--population", str(saved),
+        "--workers", "1")
+    args = ("explain", str(history), "--customer", "A", "--as-of", "2026-06-30",
+            "--action", "revisit_call_long", "--format", "json")
+    within = json.loads(run(*args, "--population", str(saved)).stdout)
+    alone = json.loads(run(*args).stdout)
+    # A (spent 500: tier IP) is key only as the top 20 % of this base: the 611 long call
+    assert "revisit_call_long" in within["recommended"]
+    assert "revisit_call_long" not in alone["recommended"]
