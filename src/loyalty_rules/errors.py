@@ -68,6 +68,11 @@ class PluginError(LoyaltyRulesError):
         super().__init__(f"plugin {plugin!r}: {message}")
 
 
+class Interrupted(KeyboardInterrupt):
+    """The run was interrupted (Ctrl-C, SIGTERM) by the person or system running it — not a
+    plugin raising `KeyboardInterrupt`, which is that plugin's failure for one customer."""
+
+
 class EngineError(LoyaltyRulesError):
     """The rule engine failed while evaluating; the message names the customer and rule."""
 

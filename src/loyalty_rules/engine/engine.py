@@ -22,7 +22,7 @@ import pluggy
 from ..decisions.model import Decision
 from ..errors import RecordError, UsageError
 from ..facts.models import Customer
-from ..io.reading import Rejected, parse_customer
+from ..io.reading import Rejected, parse_customer, record_id
 from ..language.compiler import Program, compile_rulesets
 from ..plugins.manager import get_plugin_manager
 from ..plugins.registry import Registry, collect
@@ -116,8 +116,7 @@ class Engine:
                 try:
                     item = parse_customer(item)
                 except RecordError as err:
-                    cid = item.get("id")
-                    item = Rejected(err.problems, str(cid) if cid is not None else None)
+                    item = Rejected(err.problems, record_id(item))
             pending.append(item)
             if len(pending) >= self.batch_size:
                 yield from self._mixed(pending, day, locale)

@@ -7,6 +7,7 @@ values, scripts, arbitration) happens here, from the input and `as_of` alone.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,7 +15,7 @@ import attrs
 
 from ..decisions.arbitration import arbitrate
 from ..decisions.model import Decision, Recommendation
-from ..errors import EngineError, Problem, RecordError
+from ..errors import EngineError, Interrupted, Problem, RecordError, one_line
 from ..facts.models import Customer
 from ..facts.profile import derive_profile
 from ..io.reading import Rejected, attribute_date
@@ -80,9 +81,12 @@ def prepare(customer: Customer, as_of: dt.date, setup: Setup, registry: Registry
     for name, space in setup.vocabulary.namespaces.items():
         try:
             computed = space.calculate(customer, as_of, profile)
-        except Exception as exc:
+        except BaseException as exc:  # sys.exit or KeyboardInterrupt in a plugin: its failure
+            if isinstance(exc, Interrupted):
+                raise
             raise RecordError([Problem(f"plugin {space.plugin!r} could not derive its facts: "
-                                       f"{type(exc).__name__}: {exc}", path=name)]) from None
+                                       f"{type(exc).__name__}: {one_line(exc)}", path=name)]
+                              ) from None
         if computed is None:
             continue
         unknown = set(computed) - set(space.fields)
@@ -122,7 +126,9 @@ def evaluate_value(value: Value, fact: Mapping[str, Any], rule: CompiledRule,
         return None  # a computation over an absent value is absent
     try:
         return spec.function(**args)
-    except Exception as exc:
+    except BaseException as exc:  # sys.exit or KeyboardInterrupt in a plugin: its failure
+        if isinstance(exc, Interrupted):
+            raise
         raise EngineError(f"rule {rule.key!r}: computation {value.name!r} failed: "
                           f"{type(exc).__name__}: {exc}") from None
 
@@ -221,6 +227,41 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
     return Decision(customer.id, as_of, profile, kept, suppressed, fired)
 
 
+def _unexpected(what: str, exc: BaseException) -> Problem:
+    if isinstance(exc, RecursionError):
+        return Problem(f"{what}: the record is nested too deeply")
+    return Problem(f"{what}: {type(exc).__name__}: {one_line(exc)[:200]}")
+
+
+def _non_finite(value: Any, path: str) -> str | None:
+    if isinstance(value, float):
+        return None if math.isfinite(value) else path
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            found = _non_finite(inner, f"{path}.{key}")
+            if found:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for index, inner in enumerate(value):
+            found = _non_finite(inner, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def finite(decision: Decision) -> Decision:
+    """The decision, if every number in it is finite (JSON has no Infinity or NaN); else
+    `RecordError` naming the first that is not (two purchases of 1e308 sum to infinity)."""
+    found = _non_finite(decision.profile, "profile")
+    for rec in decision.recommendations:
+        found = found or _non_finite(rec.params, f"recommendations.{rec.rule}.params") \
+            or _non_finite(rec.explanation, f"recommendations.{rec.rule}.explanation")
+    if found:
+        raise RecordError([Problem("not a finite number: the figures are too large to add up",
+                                   path=found)])
+    return decision
+
+
 def rejected(customer: Customer, problems: Sequence[Problem]) -> Rejected:
     """A rejection located at the customer's record (file and line) when it has one."""
     if customer.source is not None:
@@ -241,6 +282,10 @@ def evaluate_batch(host: RuleHost, program: Program, setup: Setup, registry: Reg
         except RecordError as err:
             prepared.append(None)
             results.append(rejected(customer, err.problems))
+        except Exception as exc:  # noqa: BLE001 - a customer the profile cannot take
+            prepared.append(None)
+            results.append(rejected(customer, (_unexpected("could not derive the profile",
+                                                           exc),)))
     failed = run_strata(host, program, prepared, setup)
     for index, item in enumerate(prepared):
         if item is None:
@@ -249,7 +294,11 @@ def evaluate_batch(host: RuleHost, program: Program, setup: Setup, registry: Reg
             results[index] = rejected(item.customer, (failed[index],))
             continue
         try:
-            results[index] = decide(item, as_of, setup, registry, order, locale)
+            results[index] = finite(decide(item, as_of, setup, registry, order, locale))
         except EngineError as err:
             results[index] = rejected(item.customer, (Problem(str(err)),))
+        except RecordError as err:
+            results[index] = rejected(item.customer, err.problems)
+        except Exception as exc:  # noqa: BLE001 - a customer the decision cannot take
+            results[index] = rejected(item.customer, (_unexpected("could not decide", exc),))
     return [r for r in results if r is not None]

@@ -36,7 +36,14 @@ import attrs
 
 from ..errors import EngineError, Problem, RecordError, UsageError
 from ..facts.models import Customer
-from ..io.reading import Rejected, _from_raw, parse_customer, read_customers
+from ..io.reading import (
+    Rejected,
+    parse_customer,
+    parse_line,
+    read_customers,
+    read_lines,
+    record_id,
+)
 from ..io.seen import SeenIds
 
 if TYPE_CHECKING:  # the engine hands itself in: this module never imports it
@@ -131,10 +138,8 @@ def read_records(*paths: str | Path) -> Iterator[Customer | Rejected | RawLine]:
         path = Path(given)
         if path.is_file() and path.suffix.lower() in (".jsonl", ".ndjson"):
             name = str(path)
-            with path.open(encoding="utf-8-sig") as handle:
-                for number, text in enumerate(handle, start=1):
-                    if not text.isspace():  # a line read from a file is never ""
-                        yield RawLine(text, name, number)
+            for number, text in read_lines(path):
+                yield RawLine(text, name, number)
         else:
             yield from read_customers(path)
 
@@ -143,17 +148,11 @@ def _parse(item: Customer | Mapping[str, Any] | RawLine) -> Customer | Rejected:
     if isinstance(item, Customer):
         return item
     if isinstance(item, RawLine):
-        try:
-            raw = json.loads(item.text)
-        except json.JSONDecodeError as exc:
-            return Rejected((Problem(f"invalid JSON: {exc.msg} (column {exc.colno})",
-                                     file=item.file, line=item.line),))
-        return _from_raw(raw, item.file, item.line)
+        return parse_line(item.text, item.file, item.line)
     try:
         return parse_customer(item)
     except RecordError as err:
-        cid = item.get("id") if isinstance(item, Mapping) else None
-        return Rejected(err.problems, str(cid) if cid is not None else None)
+        return Rejected(err.problems, record_id(item))
 
 
 def _evaluate_with(engine: Engine, items: Sequence[Customer | Mapping[str, Any] | RawLine],
@@ -291,16 +290,16 @@ def _crashed(item: Any, why: str) -> Rejected:
     if isinstance(item, RawLine):
         problem = attrs.evolve(problem, file=item.file, line=item.line)
         try:
-            cid = json.loads(item.text).get("id")
-        except (ValueError, AttributeError):
+            cid = record_id(json.loads(item.text))
+        except (ValueError, RecursionError):
             pass
     elif isinstance(item, Customer):
         cid = item.id
         if item.source is not None:
             problem = attrs.evolve(problem, file=item.source[0], line=item.source[1])
     elif isinstance(item, Mapping):
-        cid = item.get("id")
-    return Rejected((problem,), str(cid) if cid is not None else None)
+        cid = record_id(item)
+    return Rejected((problem,), cid)
 
 
 def _one_by_one(pool: _Pool, batch: _Batch, as_of: dt.date, locale: str | None

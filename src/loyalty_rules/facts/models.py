@@ -6,9 +6,12 @@ Raw dicts stop at the boundary (`loyalty_rules.io.reading`); everything past it 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, ClassVar, Union
 
 import attrs
+
+from ..errors import Problem, RecordError
 
 PERSONALITIES = ("dominant", "analytical", "social")
 
@@ -144,10 +147,28 @@ EVENT_TYPES: dict[str, type] = {
     for cls in (Visit, Purchase, Contact, Complaint, Recovery, Survey, Request, Promise,
                 Referral, Churn)
 }
+_EVENT_CLASSES = tuple(EVENT_TYPES.values())
 
 
 def _sorted_events(events: Any) -> tuple[Event, ...]:
-    # Stable: same-day events keep their input order.
+    """The events, oldest first (stable: same-day events keep their input order).
+
+    Each must be an event model: a mapping is the contract's form, read by
+    `loyalty_rules.parse_customer` or `parse_event`; anything else is a `RecordError`.
+    """
+    events = tuple(events)
+    problems = []
+    for index, event in enumerate(events):
+        if not isinstance(event, _EVENT_CLASSES):
+            hint = (" (a mapping is read with loyalty_rules.parse_event, or the whole record "
+                    "with parse_customer)") if isinstance(event, Mapping) else ""
+            problems.append(Problem(f"expected an event ({', '.join(EVENT_TYPES)}), got "
+                                    f"{type(event).__name__}{hint}", path=f"events[{index}]"))
+        elif not isinstance(event.at, dt.date):
+            problems.append(Problem(f"expected a date, got {type(event.at).__name__}",
+                                    path=f"events[{index}].at"))
+    if problems:
+        raise RecordError(problems)
     return tuple(sorted(events, key=lambda e: e.at))
 
 

@@ -6,17 +6,19 @@ and field, and reading goes on. `read_customers` streams: memory does not grow w
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
+import io
 import json
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import attrs
 
-from ..errors import Problem, RecordError, UsageError
+from ..errors import Problem, RecordError, UsageError, one_line
 from ..facts.models import (
     CHANNELS,
     EVENT_TYPES,
@@ -38,17 +40,17 @@ CUSTOMER_FIELDS = frozenset({
 # field -> (parser name, required); parser names are the `_as_*` helpers below
 EVENT_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
     "visit": {"channel": ("str", False)},
-    "purchase": {"amount": ("number", True), "profit": ("number", False)},
+    "purchase": {"amount": ("non_negative", True), "profit": ("number", False)},
     "contact": {"channel": ("str", False), "direction": ("direction", False),
                 "action": ("str", False)},
     "complaint": {"id": ("str", False), "topic": ("str", False), "severity": ("severity", False),
                   "resolved_at": ("date", False)},
     "recovery": {"complaint_id": ("str", False), "step": ("step", True)},
     "survey": {"score": ("number", True), "scale": ("number", False)},
-    "request": {"dimension": ("str", False), "expected": ("number", False),
-                "deliverable": ("number", False), "unit": ("str", False)},
-    "promise": {"dimension": ("str", False), "promised": ("number", False),
-                "delivered": ("number", False), "unit": ("str", False),
+    "request": {"dimension": ("str", False), "expected": ("non_negative", False),
+                "deliverable": ("non_negative", False), "unit": ("str", False)},
+    "promise": {"dimension": ("str", False), "promised": ("non_negative", False),
+                "delivered": ("non_negative", False), "unit": ("str", False),
                 "lower_is_better": ("bool", False)},
     "referral": {"referred_id": ("str", False)},
     "churn": {"reason": ("str", False)},
@@ -66,50 +68,103 @@ class Rejected:
         return "\n".join(str(p) for p in self.problems)
 
 
+#: The dates the engine computes with. Outside them date arithmetic (windows of days before
+#: and after) would leave the calendar; ``0001-01-01`` is a common "no date" placeholder.
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+#: The largest magnitude of a number in a record: sums of a few million such stay finite.
+MAX_NUMBER = 1e15
+#: How deep `attributes` may nest (a deeper value is refused, not followed).
+MAX_DEPTH = 32
+
+
 class _Bad(Exception):
     def __init__(self, path: str, message: str):
         self.path, self.message = path, message
 
 
+def _short(value: Any) -> str:
+    """`repr` of a value, cut short: a 5,000-digit number is not echoed back whole."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print
+        return f"a {type(value).__name__} too large to show"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _as_str(value: Any, path: str) -> str:
     if isinstance(value, str):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**30:
         return str(value)
+    if isinstance(value, float) and math.isfinite(value) and abs(value) < 1e30:
+        return str(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise _Bad(path, f"expected a string, got a number too large: {_short(value)}")
     raise _Bad(path, f"expected a string, got {type(value).__name__}")
+
+
+def _as_id(value: Any, path: str) -> str:
+    """Ids are text; an integer is read as its decimal text, so ``7`` and ``"7"`` are the same
+    customer (the later record is a duplicate). A fractional or huge number is refused."""
+    if isinstance(value, float) and not (value.is_integer() and abs(value) < 2**53):
+        raise _Bad(path, f"expected a string (or an integer), got {_short(value)}")
+    if isinstance(value, float):
+        value = int(value)
+    return _as_str(value, path)
 
 
 def _as_number(value: Any, path: str) -> float:
     if isinstance(value, bool):
         raise _Bad(path, "expected a number, got a boolean")
+    if isinstance(value, int) and abs(value) > MAX_NUMBER:
+        raise _Bad(path, f"number too large: {_short(value)} (at most {MAX_NUMBER:g})")
     if isinstance(value, (int, float)):
         number = float(value)
     elif isinstance(value, str):
         try:
             number = float(value.strip())
         except ValueError:
-            raise _Bad(path, f"expected a number, got {value!r}") from None
+            raise _Bad(path, f"expected a number, got {_short(value)}") from None
     else:
         raise _Bad(path, f"expected a number, got {type(value).__name__}")
     if not math.isfinite(number):
-        raise _Bad(path, f"expected a finite number, got {value!r}")
+        raise _Bad(path, f"expected a finite number, got {_short(value)}")
+    if abs(number) > MAX_NUMBER:
+        raise _Bad(path, f"number too large: {_short(value)} (at most {MAX_NUMBER:g})")
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def _as_non_negative(value: Any, path: str) -> float:
+    number = _as_number(value, path)
+    if number < 0:
+        raise _Bad(path, f"must not be negative, got {_short(value)}")
+    return number
+
+
+def _in_calendar(day: dt.date, value: Any, path: str) -> dt.date:
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise _Bad(path, f"date {_short(value)} is outside {EARLIEST_DATE}..{LATEST_DATE} "
+                         "(leave the field empty when there is no date)")
+    return day
 
 
 def _as_date(value: Any, path: str) -> dt.date:
     if isinstance(value, dt.datetime):
-        return value.date()
+        return _in_calendar(value.date(), value, path)
     if isinstance(value, dt.date):
-        return value
+        return _in_calendar(value, value, path)
     if isinstance(value, str):
         text = value.strip()
         try:
             if len(text) == 10:
-                return dt.date.fromisoformat(text)
-            return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+                day = dt.date.fromisoformat(text)
+            else:
+                day = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
         except ValueError:
             pass
-    raise _Bad(path, f"expected an ISO 8601 date (YYYY-MM-DD), got {value!r}")
+        else:
+            return _in_calendar(day, value, path)
+    raise _Bad(path, f"expected an ISO 8601 date (YYYY-MM-DD), got {_short(value)}")
 
 
 def attribute_date(attributes: Mapping[str, Any], name: str) -> dt.date | None:
@@ -156,6 +211,7 @@ def _one_of(choices: Iterable[str]):
 
 _PARSERS = {
     "str": _as_str, "number": _as_number, "date": _as_date, "bool": _as_bool,
+    "non_negative": _as_non_negative,
     "severity": _as_severity, "direction": _one_of(("outbound", "inbound")),
     "step": _one_of(RECOVERY_STEPS),
 }
@@ -231,7 +287,33 @@ def _parse_event(raw: Any, path: str, problems: list[Problem]) -> Any:
 
 
 def parse_customer(raw: Any) -> Customer:
-    """A contract customer (a mapping) → `Customer`; raises RecordError with every problem."""
+    """A contract customer (a mapping) → `Customer`; raises RecordError with every problem.
+
+    No other exception leaves it, whatever `raw` holds (a record is data, never a reason to
+    stop a batch).
+    """
+    try:
+        return _parse_customer(raw)
+    except RecordError:
+        raise
+    except (RecursionError, MemoryError):
+        raise RecordError([Problem("the record is nested too deeply to read")]) from None
+    except Exception as exc:  # noqa: BLE001 - any other surprise is still this record's
+        raise RecordError([Problem(f"unreadable record: {type(exc).__name__}: "
+                                   f"{one_line(exc)[:200]}")]) from None
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    if limit < 0:
+        return True
+    if isinstance(value, Mapping):
+        return any(_too_deep(v, limit - 1) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_too_deep(v, limit - 1) for v in value)
+    return False
+
+
+def _parse_customer(raw: Any) -> Customer:
     problems: list[Problem] = []
     if not isinstance(raw, Mapping):
         raise RecordError([Problem(f"expected a JSON object, got {type(raw).__name__}")])
@@ -245,7 +327,7 @@ def parse_customer(raw: Any) -> Customer:
         problems.append(Problem("missing required field", path="id"))
     else:
         try:
-            values["id"] = _as_str(cid, "id")
+            values["id"] = _as_id(cid, "id")
         except _Bad as bad:
             problems.append(Problem(bad.message, path=bad.path))
     simple = {
@@ -281,6 +363,9 @@ def parse_customer(raw: Any) -> Customer:
                 attributes = None
         if attributes is not None and not isinstance(attributes, Mapping):
             problems.append(Problem("expected an object", path="attributes"))
+        elif attributes is not None and _too_deep(attributes, MAX_DEPTH):
+            problems.append(Problem(f"nested more than {MAX_DEPTH} levels deep",
+                                    path="attributes"))
         elif attributes is not None:
             values["attributes"] = dict(attributes)
     events = raw.get("events")
@@ -303,31 +388,110 @@ def _from_raw(raw: Any, file: str, line: int) -> Customer | Rejected:
     try:
         return attrs.evolve(parse_customer(raw), source=(file, line))
     except RecordError as err:
-        cid = raw.get("id") if isinstance(raw, Mapping) else None
-        return Rejected(_located(err.problems, file, line),
-                        customer_id=str(cid) if cid is not None else None)
+        return Rejected(_located(err.problems, file, line), customer_id=record_id(raw))
+
+
+def record_id(raw: Any) -> str | None:
+    """The id of a raw record, as text, if it has a readable one (for rejections)."""
+    cid = raw.get("id") if isinstance(raw, Mapping) else None
+    try:
+        return _as_id(cid, "id") if cid is not None else None
+    except _Bad:
+        return None
+
+
+# -- lines and encodings ---------------------------------------------------------------------
+
+def open_text(path: Path) -> IO[str]:
+    """A text handle on an input file: UTF-8 (a BOM is skipped), or UTF-16 when the file
+    starts with a UTF-16 BOM. Bytes that are not UTF-8 do not stop reading: they come through
+    as lone surrogates (``surrogateescape``), and `undecodable` finds them, so only the record
+    holding one is rejected."""
+    handle = path.open("rb")
+    head = handle.read(2)
+    handle.seek(0)
+    if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return io.TextIOWrapper(handle, encoding="utf-16", newline="")
+    return io.TextIOWrapper(handle, encoding="utf-8-sig", errors="surrogateescape",
+                            newline="")
+
+
+def undecodable(text: str) -> Problem | None:
+    """A problem naming the first byte of `text` that was not UTF-8, or None."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+        return None
+    except UnicodeEncodeError as exc:
+        byte = ord(text[exc.start]) - 0xDC00
+        return Problem(f"not valid UTF-8: byte 0x{byte:02x} at column {exc.start + 1} "
+                       "(save the file as UTF-8)")
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:  # 4,300 digits or more in one integer
+        if isinstance(exc, json.JSONDecodeError):
+            raise
+        return json.loads(text, parse_int=_big_int)
+
+
+def _big_int(text: str) -> int | float:
+    return int(text) if len(text) < 400 else float("inf") if text[0] != "-" else float("-inf")
+
+
+def parse_line(text: str, file: str, line: int) -> Customer | Rejected:
+    """One JSON Lines record → `Customer` or a `Rejected` located at FILE:LINE (whatever the
+    line holds: bad bytes, invalid or absurdly nested JSON, a bad record)."""
+    bad = undecodable(text)
+    if bad is not None:
+        return Rejected((attrs.evolve(bad, file=file, line=line),))
+    try:
+        raw = _loads(text)
+    except json.JSONDecodeError as exc:
+        return Rejected((Problem(f"invalid JSON: {exc.msg} (column {exc.colno})",
+                                 file=file, line=line),))
+    except (RecursionError, MemoryError):
+        return Rejected((Problem("invalid JSON: nested too deeply to read", file=file,
+                                 line=line),))
+    return _from_raw(raw, file, line)
+
+
+def read_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of every non-blank line of a JSON Lines file (see `open_text`)."""
+    with open_text(path) as handle:
+        for number, text in enumerate(_split_lines(handle), start=1):
+            if text and not text.isspace():
+                yield number, text
+
+
+def _split_lines(handle: IO[str]) -> Iterator[str]:
+    # newline="" keeps "\r\n" whole; a lone "\r" inside a JSON string is not a line break
+    for text in handle:
+        yield text
 
 
 def _read_jsonl(path: Path, seen: SeenIds) -> Iterator[Customer | Rejected]:
-    with path.open(encoding="utf-8-sig") as handle:
-        for number, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
-            try:
-                raw = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield Rejected((Problem(f"invalid JSON: {exc.msg} (column {exc.colno})",
-                                        file=str(path), line=number),))
-                continue
-            yield _unique(_from_raw(raw, str(path), number), seen, str(path), number)
+    name = str(path)
+    for number, text in read_lines(path):
+        yield _unique(parse_line(text, name, number), seen, name, number)
 
 
 def _read_json(path: Path, seen: SeenIds) -> Iterator[Customer | Rejected]:
-    text = path.read_text(encoding="utf-8-sig")
     try:
-        data = json.loads(text)
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise UsageError(f"{path}:{line}: not valid UTF-8: byte 0x{exc.object[exc.start]:02x} "
+                         "(save the file as UTF-8)") from None
+    try:
+        data = _loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise UsageError(f"{path}:1: invalid JSON: nested too deeply to read") from None
     if isinstance(data, Mapping):
         data = [data]
     if not isinstance(data, list):
@@ -372,8 +536,8 @@ def _read_csv_pair(folder: Path, seen: SeenIds) -> Iterator[Customer | Rejected]
     events: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     orphans: list[Rejected] = []
     if events_csv.exists():
-        with events_csv.open(encoding="utf-8-sig", newline="") as handle:
-            for row_number, row in enumerate(csv.DictReader(handle), start=2):
+        with open_text(events_csv) as handle:
+            for row_number, row in _csv_rows(handle):
                 cid = (row.get("customer_id") or "").strip()
                 if not cid:
                     orphans.append(Rejected((Problem("missing required field",
@@ -382,8 +546,8 @@ def _read_csv_pair(folder: Path, seen: SeenIds) -> Iterator[Customer | Rejected]
                     continue
                 events.setdefault(cid, []).append((row_number, row))
     known: set[str] = set()
-    with customers_csv.open(encoding="utf-8-sig", newline="") as handle:
-        for row_number, row in enumerate(csv.DictReader(handle), start=2):
+    with open_text(customers_csv) as handle:
+        for row_number, row in _csv_rows(handle):
             raw: dict[str, Any] = {k: v for k, v in row.items() if k is not None and not _empty(v)}
             cid = str(raw.get("id", "")).strip()
             known.add(cid)
@@ -391,14 +555,19 @@ def _read_csv_pair(folder: Path, seen: SeenIds) -> Iterator[Customer | Rejected]
             event_problems: list[Problem] = []
             parsed_events = []
             for event_row_number, event_row in rows:
-                sub: list[Problem] = []
-                event = _parse_event(event_row, "event", sub)
+                sub = _row_problems(event_row)
+                event = None if sub else _parse_event(event_row, "event", sub)
                 if sub:
                     event_problems.extend(
                         attrs.evolve(p, file=str(events_csv), line=event_row_number) for p in sub)
                 else:
                     parsed_events.append(event)
-            record = _from_raw(raw, str(customers_csv), row_number)
+            row_problems = _row_problems(row)
+            if row_problems:
+                record: Customer | Rejected = Rejected(
+                    _located(row_problems, str(customers_csv), row_number), record_id(raw))
+            else:
+                record = _from_raw(raw, str(customers_csv), row_number)
             if isinstance(record, Customer):
                 if event_problems:
                     record = Rejected(tuple(event_problems), customer_id=record.id)
@@ -412,6 +581,31 @@ def _read_csv_pair(folder: Path, seen: SeenIds) -> Iterator[Customer | Rejected]
         first_row = events[cid][0][0]
         yield Rejected((Problem(f"events for unknown customer {cid!r}", file=str(events_csv),
                                 line=first_row, path="customer_id"),), customer_id=cid)
+
+
+def _csv_rows(handle: IO[str]) -> Iterator[tuple[int, dict[str | None, Any]]]:
+    """(line number, row) of a CSV file; the number is the row's first physical line."""
+    reader = csv.DictReader(handle)
+    start = 2
+    for row in reader:
+        yield start, row
+        start = reader.line_num + 1
+
+
+def _row_problems(row: Mapping[str | None, Any]) -> list[Problem]:
+    """Bytes that are not UTF-8, and cells beyond the header (a comma too many, or a
+    value that needed quoting): each costs the row, never silently a value."""
+    problems = []
+    extra = row.get(None)
+    if extra:
+        problems.append(Problem(f"{len(extra)} cell(s) more than the header's columns: "
+                                f"{_short(extra)} (quote a value that holds a comma)"))
+    for value in row.values():
+        for cell in value if isinstance(value, list) else (value,):
+            bad = undecodable(cell) if isinstance(cell, str) else None
+            if bad is not None:
+                return [*problems, bad]
+    return problems
 
 
 def read_customers(*paths: str | Path) -> Iterator[Customer | Rejected]:
