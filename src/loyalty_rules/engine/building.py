@@ -19,7 +19,8 @@ from ..facts.models import LOCALES
 from ..facts.profile import ITEM_FIELDS, PROFILE_FIELDS, ProfileParameters
 from ..language.model import Recommend, Ruleset, Vocabulary, value_type
 from ..language.scripts import template_names
-from ..language.source import load_yaml
+from ..language.bounds import bad_placeholders
+from ..language.source import load_yaml, read_text
 from ..language.validation import declare_derived, parse_ruleset, ruleset_files
 from ..plugins.registry import Registry
 
@@ -70,12 +71,9 @@ def load_rulesets(sources: list[tuple[str | None, Any]], vocabulary: Vocabulary
     for plugin, source in sources:
         file = str(source)
         try:
-            data, lines = load_yaml(source.read_text(encoding="utf-8"), file, RulesetError)
+            data, lines = load_yaml(read_text(source, RulesetError), file, RulesetError)
         except RulesetError as err:
             problems += err.problems
-            continue
-        except OSError as exc:
-            problems.append(Problem(f"cannot read: {exc.strerror or exc}", file=file, line=0))
             continue
         documents.append((plugin, file, data, lines))
         declare_derived(data, vocabulary)  # before any file's rules are read
@@ -131,6 +129,11 @@ def check_scripts(rulesets: list[Ruleset], scripts: Mapping[str, Mapping[str, st
                     problems.append(Problem(f"script {key!r} has no {locale!r} text",
                                             file=ruleset.file, line=rule.line, path=path))
                     continue
+                for bad in bad_placeholders(texts[locale]):
+                    problems.append(Problem(
+                        f"script {key!r} ({locale}) has placeholder {bad}, which is not "
+                        "{identifier}: it would reach the customer as written",
+                        file=ruleset.file, line=rule.line, path=path))
                 for name in template_names(texts[locale]):
                     if name not in allowed:
                         problems.append(Problem(

@@ -36,7 +36,8 @@ from .model import (
     Vocabulary,
     value_type,
 )
-from .source import Lines, load_yaml
+from .bounds import bad_placeholders, condition_too_deep
+from .source import Lines, load_yaml, read_text
 
 TOP_KEYS = ("ruleset", "version", "description", "guidance", "parameters", "rules", "scripts")
 RULE_KEYS = ("id", "description", "guidance", "for_each", "when", "then")
@@ -343,6 +344,9 @@ class _Checker:
         if "when" not in data:
             self.error(path, "missing required key: when")
             when = None
+        elif (too_deep := condition_too_deep(data["when"], f"{path}.when")) is not None:
+            self.error(*too_deep)
+            when = None
         else:
             when = self.condition(data["when"], f"{path}.when", for_each)
         if "then" not in data:
@@ -501,6 +505,10 @@ def parse_ruleset(data: Any, lines: Lines, file: str, vocabulary: Vocabulary,
         for locale, text in texts.items():
             if text.count("{") != text.count("}"):
                 check.error(f"$.scripts.{key}.{locale}", "unbalanced braces in the template")
+            for bad in bad_placeholders(text):
+                check.error(f"$.scripts.{key}.{locale}", f"placeholder {bad} is not "
+                            "{identifier} (lower-case letters, digits and _): it would reach "
+                            "the customer as written")
     if check.problems:
         raise RulesetError(check.problems)
     return Ruleset(name, version, description, guidance, check.parameters, tuple(rules),
@@ -516,12 +524,7 @@ def load_ruleset_text(text: str, file: str, vocabulary: Vocabulary,
 def load_ruleset_file(path: str | Path, vocabulary: Vocabulary,
                       plugin: str | None = None) -> Ruleset:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RulesetError([Problem(f"cannot read: {exc.strerror}", file=str(path), line=0)]) \
-            from None
-    return load_ruleset_text(text, str(path), vocabulary, plugin)
+    return load_ruleset_text(read_text(path, RulesetError), str(path), vocabulary, plugin)
 
 
 def ruleset_files(path: str | Path) -> list[Path]:
