@@ -317,7 +317,8 @@ def decide_customer(customer: Any, as_of: dt.date) -> dict[str, Any]:
     if derived:
         shown["derived"] = dict(derived)
     return {"customer_id": customer.id, "as_of": as_of.isoformat(), "profile": shown,
-            "recommendations": kept, "suppressed": suppressed, "fired": out.fired}
+            "recommendations": kept, "suppressed": suppressed,
+            "fired": list(dict.fromkeys(out.fired))}
 
 
 def arbitrate(recs: list[dict[str, Any]], customer: Any, as_of: dt.date
@@ -328,6 +329,8 @@ def arbitrate(recs: list[dict[str, Any]], customer: Any, as_of: dt.date
         winner = best.get(rec["action"])
         if winner is None:
             best[rec["action"]] = rec
+        elif winner["rule"] == rec["rule"] and winner["ruleset"] == rec["ruleset"]:
+            continue  # one rule over several items: the first item's, nothing withheld
         else:
             suppressed.append({"action": rec["action"], "rule": rec["rule"],
                                "ruleset": rec["ruleset"],

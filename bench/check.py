@@ -2,11 +2,14 @@
 
     uv run --with zen-engine python bench/check.py bench/results/data/cdnow-10000.jsonl
 
-Compares, customer by customer, the engine's recommendations and suppressions with the
-hand-written baseline's (action, rule, priority, channel, due, params; scripts are not
-compared), and the engine's fired rules with the rules ZEN matched. CDNOW only has purchases,
-so a synthetic set with requests, promises, complaints, surveys, visits, contacts, churn and
-birthdays is checked too. Prints one JSON line; exit status 1 on any difference.
+Compares, customer by customer, the engine's decision with the hand-written baseline's:
+recommendations (action, rule, priority, channel, due, params, script text), suppressions,
+the rules fired and the profile; and the engine's fired rules with the rules ZEN matched.
+Three sets are checked: CDNOW (purchases only), the older synthetic set below, and
+`bench/realistic.py`'s customers (open requests, promises and complaints, several items of a
+kind, every event type) as of its date and as of a quarter's end. The verdict lists the core
+rules that fired in no set (`never_fired`): it must be empty. Prints one JSON line; exit
+status 1 on any difference or any rule that never fired.
 """
 
 from __future__ import annotations
@@ -87,12 +90,13 @@ def compare(customers: list[Any], as_of: dt.date, zen_rules: Any = None) -> dict
     from loyalty_rules import Engine, derive_profile
 
     engine = Engine()
-    found = {"customers": 0, "recommendations": 0, "baseline_differs": 0,
-             "zen_differs": 0, "example": None}
+    found: dict[str, Any] = {"customers": 0, "recommendations": 0, "baseline_differs": 0,
+                             "zen_differs": 0, "example": None, "fired": set()}
     covered = set(zen_rules.covered) if zen_rules is not None else set()
     for customer, decision in zip(customers, engine.evaluate_many(customers, as_of)):
         found["customers"] += 1
         found["recommendations"] += len(decision.recommendations)
+        found["fired"].update(decision.fired)
         mine = decide_customer(customer, as_of)
         same = ([_key(r) for r in decision.recommendations]
                 == [_key(r) for r in mine["recommendations"]]
@@ -144,14 +148,28 @@ def main() -> int:
         zen_rules = ZenRules.from_engine(Engine())
     except ImportError:
         pass
+    from baseline import COVERED
+    from realistic import AS_OF, QUARTER_END, customers
+
     cdnow = [c for _, c in zip(range(limit), read_customers(path))]
     made = [parse_customer(raw) for raw in synthetic(3000)]
-    verdict = {"cdnow": compare(cdnow, CDNOW_AS_OF, zen_rules),
-               "synthetic": compare(made, SYNTHETIC_AS_OF, zen_rules),
-               "zen": zen_rules.coverage() if zen_rules is not None else "not installed"}
+    realistic = [parse_customer(raw) for raw in customers(min(limit, 5000))]
+    verdict: dict[str, Any] = {
+        "cdnow": compare(cdnow, CDNOW_AS_OF, zen_rules),
+        "synthetic": compare(made, SYNTHETIC_AS_OF, zen_rules),
+        "realistic": compare(realistic, AS_OF, zen_rules),
+        "realistic_quarter_end": compare(realistic, QUARTER_END, zen_rules)}
+    fired: set[str] = set()
+    for found in verdict.values():
+        rules = found.pop("fired")
+        found["rules_fired"] = len(rules)
+        fired |= rules
+    verdict["never_fired"] = [k for k in COVERED if k not in fired]
+    verdict["zen"] = zen_rules.coverage() if zen_rules is not None else "not installed"
     print(json.dumps(verdict))
     bad = any(verdict[k]["baseline_differs"] or verdict[k]["zen_differs"]
-              for k in ("cdnow", "synthetic"))
+              for k in ("cdnow", "synthetic", "realistic", "realistic_quarter_end"))
+    bad = bad or bool(verdict["never_fired"])
     return 1 if bad else 0
 
 

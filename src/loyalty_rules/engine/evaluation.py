@@ -192,12 +192,18 @@ def run_strata(host: RuleHost, program: Program, batch: Sequence[Prepared | None
     return failed
 
 
+def _item_number(firing: tuple[CompiledRule, int]) -> int:
+    return firing[1]
+
+
 def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
            order: Mapping[str, int], locale: str | None) -> Decision:
     customer = prepared.customer
     language = locale or customer.locale or "en"
     candidates: list[Recommendation] = []
-    for rule, number in prepared.firings:
+    # items in history order (durable_rules fires them in its own order): when a `for_each`
+    # rule matches several items, arbitration keeps the recommendation of the first one
+    for rule, number in sorted(prepared.firings, key=_item_number):
         then = rule.rule.then
         if isinstance(then, Derive):
             continue

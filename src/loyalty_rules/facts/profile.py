@@ -242,11 +242,16 @@ def _open_requests(h: History, as_of: dt.date, p: ProfileParameters,
                    v: dict[str, Any]) -> list[Item]:
     """Requests: open until a promise on the same dimension follows, or too old."""
     items: list[Item] = []
+    # the latest promise on each dimension answers every request on it made that day or before
+    last_promise: dict[str | None, dt.date] = {}
+    for promise in h.promises:  # sorted by date: the last one written is the latest
+        last_promise[promise.dimension] = promise.at
     for request in h.requests:
-        answered = any(pr.at >= request.at and pr.dimension == request.dimension
-                       for pr in h.promises)
         age = _days(as_of, request.at)
-        if answered or age > p.request_open_days:
+        if age > p.request_open_days:
+            continue
+        answered_at = last_promise.get(request.dimension)
+        if answered_at is not None and answered_at >= request.at:
             continue
         values: dict[str, Any] = {"days_ago": age}
         for key in ("dimension", "expected", "deliverable", "unit"):
@@ -267,6 +272,11 @@ def _recent_promises(h: History, as_of: dt.date, p: ProfileParameters,
     items: list[Item] = []
     broken = 0
     latest_gap: float | None = None
+    # a broken promise is recovered by a recovery contact on or after its day: the latest one
+    last_recovery: dt.date | None = None
+    for contact in h.contacts:
+        if contact.action == "recover_broken_promise":
+            last_recovery = contact.at
     for promise in h.promises:
         gap = _promise_gap(promise)
         if gap is not None:
@@ -276,8 +286,7 @@ def _recent_promises(h: History, as_of: dt.date, p: ProfileParameters,
             continue
         values: dict[str, Any] = {
             "days_ago": age, "lower_is_better": promise.lower_is_better,
-            "recovered": any(c.action == "recover_broken_promise" and c.at >= promise.at
-                             for c in h.contacts)}
+            "recovered": last_recovery is not None and last_recovery >= promise.at}
         for key in ("dimension", "promised", "delivered", "unit"):
             if getattr(promise, key) is not None:
                 values[key] = getattr(promise, key)
@@ -308,6 +317,10 @@ def _open_complaints(h: History, as_of: dt.date, p: ProfileParameters,
     items: list[Item] = []
     complaints = h.complaints
     topic_since = as_of - dt.timedelta(days=p.complaint_topic_window_days)
+    recent_topics: dict[str, int] = {}  # complaints per topic within the window
+    for complaint in complaints:
+        if complaint.topic is not None and complaint.at >= topic_since:
+            recent_topics[complaint.topic] = recent_topics.get(complaint.topic, 0) + 1
     for index, complaint in enumerate(complaints):
         key = complaint.id or ""
         done = steps.get(key, set()) if complaint.id is not None else set()
@@ -322,8 +335,7 @@ def _open_complaints(h: History, as_of: dt.date, p: ProfileParameters,
         values["next_step"] = next(s for s in RECOVERY_ORDER if s not in done)
         if complaint.topic is not None:
             values["topic"] = complaint.topic
-            values["topic_count"] = sum(1 for c in complaints
-                                        if c.topic == complaint.topic and c.at >= topic_since)
+            values["topic_count"] = recent_topics.get(complaint.topic, 0)
         if complaint.severity is not None:
             values["severity"] = complaint.severity
         items.append(Item("complaint", values))
@@ -389,5 +401,5 @@ def _recency(h: History, as_of: dt.date, v: dict[str, Any]) -> None:
         if action in last_done:
             v[f"days_since_{action}"] = _days(as_of, last_done[action])
     for action, scheduled in _latest_revisit_dates(as_of).items():
-        if not any(c.action == action and c.at >= scheduled for c in h.contacts):
+        if action not in last_done or last_done[action] < scheduled:
             v[f"{action}_pending_days"] = _days(as_of, scheduled)
