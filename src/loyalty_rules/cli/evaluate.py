@@ -1,15 +1,26 @@
-"""`loyalty-rules evaluate`: customers in, decisions out."""
+"""`loyalty-rules evaluate`: customers in, decisions out.
+
+A run either completes, or leaves no result that looks complete: the output file is written
+under another name and renamed when the run succeeds (`OutputFile`); an interrupted run
+exits 130 (143 for SIGTERM), a run that fails midway exits 3, and neither touches a previous
+output. JSON Lines output keeps what an interrupted run wrote, for `--resume`.
+"""
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
-from ..io.output import FORMATS, Writer
-from .common import EXIT_REJECTED, _parameters, guarded
+from ..errors import Interrupted, LoyaltyRulesError, UsageError, one_line
+from ..io.output import FORMATS, OutputFile, Writer
+from .common import EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE, _parameters, guarded, interrupted
 
 
 @click.command()
@@ -27,46 +38,116 @@ from .common import EXIT_REJECTED, _parameters, guarded
 @click.option("--locale", type=click.Choice(["en", "zh"]),
               help="Language of the scripts; default: each customer's locale.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write to a file instead of standard output.")
+              help="Write to a file instead of standard output (only once the run completes).")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
               help="Processes to evaluate with; default: the machine's cores.")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted JSON Lines run (needs --output and --format "
+                   "jsonl) after its last complete decision.")
 @guarded
 def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
              rulesets: tuple[Path, ...], params: tuple[str, ...], fmt: str | None,
-             locale: str | None, output: Path | None, workers: int | None) -> None:
-    """Evaluate customers (JSON Lines, JSON, or a folder with customers.csv + events.csv)."""
+             locale: str | None, output: Path | None, workers: int | None,
+             resume: bool) -> None:
+    """Evaluate customers (JSON Lines, JSON, or a folder with customers.csv + events.csv;
+    `-` reads JSON Lines from standard input)."""
     from ..engine.engine import Engine, as_date
     from ..engine.parallel import evaluate_parallel, read_records
     from ..io.progress import Progress
-    from ..io.reading import Rejected, read_customers
+    from ..io.reading import read_customers
 
     day = as_date(as_of)
-    engine = Engine(plugins=plugins, rulesets=rulesets, parameters=_parameters(params),
-                    locale=locale)
-    stream = output.open("w", encoding="utf-8") if output else sys.stdout
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "json"
-    read = rejected = 0
+    if resume and (output is None or fmt != "jsonl"):
+        raise UsageError("--resume continues a JSON Lines output file: give --output FILE "
+                         "and --format jsonl")
+    for path in paths:
+        if str(path) != "-" and not path.exists():
+            raise UsageError(f"{path}: no such file or folder")
+    engine = Engine(plugins=plugins, rulesets=rulesets, parameters=_parameters(params),
+                    locale=locale)
+    target = OutputFile(output, fmt, resume) if output else None
+    stream = target.stream if target else sys.stdout
+    counts = {"read": 0, "rejected": 0}
     workers = workers or os.cpu_count() or 1
-    if workers == 1:
-        results = engine.evaluate_many(read_customers(*paths), day)
-    else:  # workers parse the JSON Lines, and write the JSON when that is the output
-        results = evaluate_parallel(engine, read_records(*paths), day, None, workers,
-                                    encode=fmt in ("json", "jsonl"))
     try:
-        with Writer(stream, fmt) as writer, Progress(paths) as progress:
-            for result in results:
-                read += 1
-                progress.advance()
-                if isinstance(result, Rejected):
-                    rejected += 1
-                    for problem in result.problems:
-                        progress.echo(str(problem))
-                else:
-                    writer.write(result)
-    finally:
-        if output:
-            stream.close()
+        with interrupted():
+            records: Any = None
+            if target is not None and target.last_id is not None:
+                records = _skip_done(read_customers(*paths), target.last_id, counts)
+                results = (engine.evaluate_many(records, day) if workers == 1 else
+                           evaluate_parallel(engine, records, day, None, workers, encode=True))
+            elif workers == 1:
+                results = engine.evaluate_many(read_customers(*paths), day)
+            else:  # workers parse the JSON Lines, and write the JSON when that is the output
+                results = evaluate_parallel(engine, read_records(*paths), day, None, workers,
+                                            encode=fmt in ("json", "jsonl"))
+            with Writer(stream, fmt) as writer, Progress(paths) as progress:
+                _write(results, writer, progress, counts)
+            if target is not None:
+                target.commit()
+            else:
+                sys.stdout.flush()
+    except Interrupted as stop:
+        _stopped(target, counts, f"interrupted ({stop.args[0] if stop.args else 'SIGINT'})")
+        sys.exit(stop.args[1] if len(stop.args) > 1 else 130)
+    except BrokenPipeError:
+        if target is not None:
+            target.abandon()
+        raise
+    except UsageError as err:  # found while reading (an unreadable .json file): nothing written
+        _stopped(target, counts, f"error: {err}")
+        sys.exit(EXIT_USAGE)
+    except (LoyaltyRulesError, OSError, Exception) as err:  # noqa: BLE001 - failed midway
+        if os.environ.get("LOYALTY_RULES_DEBUG"):
+            raise
+        _stopped(target, counts, f"error: {type(err).__name__}: {one_line(err)}"
+                 if not isinstance(err, LoyaltyRulesError) else f"error: {one_line(err)}")
+        sys.exit(EXIT_FAILED)
+    read, rejected = counts["read"], counts["rejected"]
     if rejected:
         click.echo(f"{read} read, {read - rejected} evaluated, {rejected} rejected", err=True)
         sys.exit(EXIT_REJECTED)
+
+
+def _write(results: Any, writer: Writer, progress: Any, counts: dict[str, int]) -> None:
+    from ..io.reading import Rejected
+
+    for result in results:
+        counts["read"] += 1
+        progress.advance()
+        if isinstance(result, Rejected):
+            counts["rejected"] += 1
+            for problem in result.problems:
+                progress.echo(str(problem))
+        else:
+            writer.write(result)
+
+
+def _skip_done(records: Iterator[Any], last_id: str, counts: dict[str, int]) -> Iterator[Any]:
+    """The records after the one whose decision was the last written; the rejections before
+    it are reported again (so the exit status is the uninterrupted run's)."""
+    from ..facts.models import Customer
+    from ..io.reading import Rejected
+
+    records = iter(records)
+    for record in records:
+        counts["read"] += 1
+        if isinstance(record, Rejected):
+            counts["rejected"] += 1
+            for problem in record.problems:
+                click.echo(str(problem), err=True)
+        elif isinstance(record, Customer) and record.id == last_id:
+            yield from records
+            return
+    raise UsageError(f"--resume: customer {last_id!r}, the last one in the partial output, "
+                     "is not in the input: is it the same input?")
+
+
+def _stopped(target: OutputFile | None, counts: dict[str, int], why: str) -> None:
+    done = target.abandon() if target is not None else "the output is incomplete"
+    click.echo(f"{why}; stopped after {counts['read']} record(s): {done}", err=True)
+
+
+__all__ = ["evaluate", "interrupted"]

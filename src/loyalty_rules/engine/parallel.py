@@ -24,7 +24,10 @@ import importlib
 import itertools
 import json
 import multiprocessing
+import os
 import pickle
+import signal
+import threading
 import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -37,6 +40,8 @@ import attrs
 from ..errors import EngineError, Problem, RecordError, UsageError
 from ..facts.models import Customer
 from ..io.reading import (
+    STDIN,
+    STDIN_NAME,
     Rejected,
     parse_customer,
     parse_line,
@@ -136,8 +141,9 @@ def read_records(*paths: str | Path) -> Iterator[Customer | Rejected | RawLine]:
     """
     for given in paths:
         path = Path(given)
-        if path.is_file() and path.suffix.lower() in (".jsonl", ".ndjson"):
-            name = str(path)
+        if str(given) == STDIN or (path.is_file() and
+                                   path.suffix.lower() in (".jsonl", ".ndjson")):
+            name = STDIN_NAME if str(given) == STDIN else str(path)
             for number, text in read_lines(path):
                 yield RawLine(text, name, number)
         else:
@@ -175,9 +181,27 @@ def _evaluate_with(engine: Engine, items: Sequence[Customer | Mapping[str, Any] 
 _ENGINE: Engine | None = None
 
 
-def _start_worker(recipe: EngineRecipe) -> None:
+def _start_worker(recipe: EngineRecipe, lifeline: Any = None) -> None:
+    """Build the worker's engine; the worker ignores Ctrl-C (the parent handles it and shuts
+    the pool down) and dies as soon as the parent process is gone (`_die_with_parent`)."""
     global _ENGINE
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if lifeline is not None:
+        threading.Thread(target=_die_with_parent, args=(lifeline,), daemon=True,
+                         name="loyalty-rules-lifeline").start()
     _ENGINE = recipe.build()
+
+
+def _die_with_parent(lifeline: Any) -> None:
+    """Wait on the read end of a pipe whose only write end the parent holds: it reads EOF
+    when the parent ends in any way (even SIGKILL), and the worker exits at once, so no worker
+    outlives its parent holding the caller's pipes open."""
+    try:
+        while True:
+            lifeline.recv_bytes()
+    except (EOFError, OSError):
+        pass
+    os._exit(1)
 
 
 def _evaluate_batch(items: Sequence[Customer | Mapping[str, Any] | RawLine], as_of: dt.date,
@@ -221,11 +245,14 @@ class _Pool:
     def __init__(self, recipe: EngineRecipe, workers: int, encode: bool = False):
         self.recipe, self.workers, self.encode = recipe, workers, encode
         self.context = _context()
+        # the parent keeps the only write end; each worker gets the read end (`_die_with_parent`)
+        self._lifeline, self._held = self.context.Pipe(duplex=False)
         self.executor = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=self.context,
-                                   initializer=_start_worker, initargs=(self.recipe,))
+                                   initializer=_start_worker,
+                                   initargs=(self.recipe, self._lifeline))
 
     def submit(self, sent: Sequence[Any], as_of: dt.date, locale: str | None
                ) -> Future[tuple[list[Any], list[str | None]]]:
@@ -241,8 +268,12 @@ class _Pool:
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.executor = self._new()
 
-    def close(self) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
+    def close(self, wait: bool = True) -> None:
+        if not wait:
+            self._held.close()  # the workers exit now (`_die_with_parent`)
+        self.executor.shutdown(wait=wait, cancel_futures=True)
+        self._held.close()
+        self._lifeline.close()
 
 
 class _UniqueIds:
@@ -356,8 +387,10 @@ def evaluate_parallel(engine: Engine, customers: Iterable[Any], as_of: dt.date,
                 yield from _finish(pool, queue, as_of, locale, unique)
         while queue:
             yield from _finish(pool, queue, as_of, locale, unique)
-    finally:
-        pool.close()
+    except BaseException:  # interrupted, or the reader stopped: do not wait for the workers
+        pool.close(wait=False)
+        raise
+    pool.close()
 
 
 def _finish(pool: _Pool, queue: collections.deque[_Batch], as_of: dt.date,

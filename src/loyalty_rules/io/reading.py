@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import json
 import math
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -459,22 +460,33 @@ def parse_line(text: str, file: str, line: int) -> Customer | Rejected:
     return _from_raw(raw, file, line)
 
 
+#: The path that means standard input (JSON Lines), and how messages name it.
+STDIN, STDIN_NAME = "-", "<stdin>"
+
+
 def read_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, text) of every non-blank line of a JSON Lines file (see `open_text`)."""
+    """(line number, text) of every non-blank line of a JSON Lines file (see `open_text`),
+    or of standard input for ``-``."""
+    if str(path) == STDIN:
+        handle = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig",
+                                  errors="surrogateescape", newline="")
+        try:
+            yield from _numbered(handle)
+        finally:
+            handle.detach()  # standard input stays open
+        return
     with open_text(path) as handle:
-        for number, text in enumerate(_split_lines(handle), start=1):
-            if text and not text.isspace():
-                yield number, text
+        yield from _numbered(handle)
 
 
-def _split_lines(handle: IO[str]) -> Iterator[str]:
-    # newline="" keeps "\r\n" whole; a lone "\r" inside a JSON string is not a line break
-    for text in handle:
-        yield text
+def _numbered(handle: IO[str]) -> Iterator[tuple[int, str]]:
+    for number, text in enumerate(handle, start=1):
+        if not text.isspace():
+            yield number, text
 
 
 def _read_jsonl(path: Path, seen: SeenIds) -> Iterator[Customer | Rejected]:
-    name = str(path)
+    name = STDIN_NAME if str(path) == STDIN else str(path)
     for number, text in read_lines(path):
         yield _unique(parse_line(text, name, number), seen, name, number)
 
@@ -609,7 +621,8 @@ def _row_problems(row: Mapping[str | None, Any]) -> list[Problem]:
 
 
 def read_customers(*paths: str | Path) -> Iterator[Customer | Rejected]:
-    """Stream customers from files: `.jsonl`/`.ndjson`, `.json`, or a folder holding the CSV pair.
+    """Stream customers from files: `.jsonl`/`.ndjson`, `.json`, or a folder holding the CSV pair;
+    ``-`` is JSON Lines on standard input.
 
     Yields a `Customer` per good record and a `Rejected` per bad one, in input order.
     Customer ids must be unique across all the paths of one call.
@@ -617,7 +630,9 @@ def read_customers(*paths: str | Path) -> Iterator[Customer | Rejected]:
     seen = SeenIds()
     for given in paths:
         path = Path(given)
-        if path.is_dir():
+        if str(given) == STDIN:
+            yield from _read_jsonl(path, seen)
+        elif path.is_dir():
             yield from _read_csv_pair(path, seen)
         elif not path.exists():
             raise UsageError(f"{path}: no such file or folder")
