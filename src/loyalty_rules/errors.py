@@ -56,6 +56,10 @@ class ScenarioError(ProblemsError):
     """A scenario file is malformed."""
 
 
+class ExperimentError(ProblemsError):
+    """An experiment definition (holdout, arms) is unusable: every problem, located."""
+
+
 class RecordError(ProblemsError):
     """A customer record failed validation; the rest of a batch goes on without it."""
 

@@ -13,7 +13,9 @@ import click
 from .common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, guarded
 from .evaluate import evaluate
 from .inventory import guidance, list_plugins, validate
+from .report import report
 from .scenarios import run_scenario_tests
+from .uplift import uplift
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,5 +26,7 @@ def main() -> None:
 
 for command in (evaluate, validate, guidance, list_plugins, run_scenario_tests):
     main.add_command(command)
+main.add_command(uplift)
+main.add_command(report)
 
 __all__ = ["EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "guarded", "main"]

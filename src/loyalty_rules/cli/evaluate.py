@@ -9,10 +9,8 @@ output. JSON Lines output keeps what an interrupted run wrote, for `--resume`.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +39,14 @@ from .common import EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE, _parameters, guarded
               help="Write to a file instead of standard output (only once the run completes).")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
               help="Processes to evaluate with; default: the machine's cores.")
+@click.option("--holdout", type=click.FloatRange(0, 1, max_open=True), metavar="SHARE",
+              help="Withhold the recommendations of this share of customers (needs --salt).")
+@click.option("--salt", metavar="TEXT",
+              help="Salt of the holdout's hash: the same salt, the same customers held out.")
+@click.option("--experiment", "experiment_file", metavar="FILE",
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="An experiment file: salt, holdout, arms A/B with their own rulesets or "
+                   "parameters.")
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted JSON Lines run (needs --output and --format "
                    "jsonl) after its last complete decision.")
@@ -48,6 +54,7 @@ from .common import EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE, _parameters, guarded
 def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
              rulesets: tuple[Path, ...], params: tuple[str, ...], fmt: str | None,
              locale: str | None, output: Path | None, workers: int | None,
+             holdout: float | None, salt: str | None, experiment_file: Path | None,
              resume: bool) -> None:
     """Evaluate customers (JSON Lines, JSON, or a folder with customers.csv + events.csv;
     `-` reads JSON Lines from standard input)."""
@@ -57,6 +64,7 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
     from ..io.reading import read_customers
 
     day = as_date(as_of)
+    experiment = _experiment(holdout, salt, experiment_file)
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "json"
     if resume and (output is None or fmt != "jsonl"):
@@ -76,6 +84,17 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
             records: Any = None
             if target is not None and target.last_id is not None:
                 records = _skip_done(read_customers(*paths), target.last_id, counts)
+            if experiment is not None:
+                from ..experiments.running import arm_engines, evaluate_experiment
+
+                engines = arm_engines(experiment, engine, lambda arm: Engine(
+                    plugins=(*plugins, *arm.plugins), rulesets=(*rulesets, *arm.rulesets),
+                    parameters={**_parameters(params), **arm.parameters}, locale=locale))
+                if records is None:
+                    records = read_customers(*paths) if workers == 1 else read_records(*paths)
+                results = evaluate_experiment(experiment, engines, records, day,
+                                              workers=workers)
+            elif records is not None:
                 results = (engine.evaluate_many(records, day) if workers == 1 else
                            evaluate_parallel(engine, records, day, None, workers, encode=True))
             elif workers == 1:
@@ -148,6 +167,27 @@ def _skip_done(records: Iterator[Any], last_id: str, counts: dict[str, int]) -> 
 def _stopped(target: OutputFile | None, counts: dict[str, int], why: str) -> None:
     done = target.abandon() if target is not None else "the output is incomplete"
     click.echo(f"{why}; stopped after {counts['read']} record(s): {done}", err=True)
+
+
+def _experiment(holdout: float | None, salt: str | None, path: Path | None) -> Any:
+    """The experiment the options ask for, or None."""
+    if path is not None:
+        if holdout is not None or salt is not None:
+            raise UsageError("--experiment FILE holds the holdout and salt: "
+                                   "give it without --holdout and --salt")
+        from ..experiments.definition import load_experiment
+
+        return load_experiment(path)
+    if holdout is None:
+        if salt is not None:
+            raise UsageError("--salt goes with --holdout SHARE")
+        return None
+    if not salt:
+        raise UsageError("--holdout needs --salt TEXT: name the experiment, so the same "
+                               "customers are held out on every run")
+    from ..experiments.definition import Experiment
+
+    return Experiment.holdout_only(holdout, salt)
 
 
 __all__ = ["evaluate", "interrupted"]

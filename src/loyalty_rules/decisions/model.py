@@ -57,6 +57,9 @@ class Decision:
     #: every rule that matched (``ruleset/rule``), derive rules included: for coverage and
     #: debugging; not part of the contract's output
     fired: tuple[str, ...] = attrs.field(default=(), eq=False)
+    #: the experiment arm the customer is in (``{"name", "arm", "withheld"}``), when the
+    #: evaluation ran one (see `loyalty_rules.experiments`); absent from the output otherwise
+    experiment: Mapping[str, Any] | None = None
 
     @property
     def actions(self) -> list[str]:
@@ -72,4 +75,5 @@ class Decision:
             "profile": dict(self.profile),
             "recommendations": [r.to_dict() for r in self.recommendations],
             "suppressed": [s.to_dict() for s in self.suppressed],
+            **({"experiment": dict(self.experiment)} if self.experiment is not None else {}),
         }

@@ -36,8 +36,10 @@ def count_records(paths: Iterable[Path]) -> int | None:
 class Progress:
     """``with Progress(paths) as progress: progress.advance(); progress.echo(line)``."""
 
-    def __init__(self, paths: Iterable[Path], *, enabled: bool | None = None):
+    def __init__(self, paths: Iterable[Path], *, enabled: bool | None = None,
+                 label: str = "evaluating"):
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.label = label
         self.paths = list(paths)
         self._bar: Any = None
         self._task: Any = None
@@ -66,7 +68,7 @@ class Progress:
                 return Text(f"{speed:,.0f} customers/s" if speed else "… customers/s")
 
         total = count_records(self.paths)
-        self._bar = Bar(TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), Rate(),
+        self._bar = Bar(TextColumn(self.label), BarColumn(), MofNCompleteColumn(), Rate(),
                         TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                         console=Console(stderr=True), transient=False)
         self._bar.__enter__()
