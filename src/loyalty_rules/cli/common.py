@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -14,7 +16,7 @@ from typing import Any, NoReturn
 import click
 import yaml
 
-from ..errors import Interrupted, LoyaltyRulesError, ProblemsError
+from ..errors import Interrupted, LoyaltyRulesError, ProblemsError, UsageError, one_line
 
 #: 0 success; 1 some input rejected (the rest evaluated and written); 2 usage error or an
 #: unusable ruleset, plugin or input file (nothing written); 3 the run failed midway (no output
@@ -75,11 +77,35 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+#: A number as people write it, including what YAML 1.1 reads as text (``3e-1``, ``1e308``).
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
 def _parameters(items: tuple[str, ...]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for item in items:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
-            raise click.UsageError(f"--param {item!r}: expected NAME=VALUE")
-        values[key.strip()] = yaml.safe_load(text) if text.strip() else ""
+            raise UsageError(f"--param {item!r}: expected NAME=VALUE")
+        values[key.strip()] = param_value(item, text)
     return values
+
+
+def param_value(item: str, text: str) -> Any:
+    """A `--param` value: YAML (a number, true/false, a list...), one-line errors, numbers
+    in any notation, never NaN or infinity."""
+    if not text.strip():
+        return ""
+    if _NUMBER.fullmatch(text.strip()):
+        number = float(text)
+        value: Any = int(text) if re.fullmatch(r"[-+]?\d+", text.strip()) else number
+    else:
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or exc
+            raise UsageError(f"--param {item!r}: not valid YAML: {one_line(problem)}") \
+                from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UsageError(f"--param {item!r}: expected a finite number")
+    return value

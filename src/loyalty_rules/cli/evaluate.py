@@ -75,6 +75,7 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
             raise UsageError(f"{path}: no such file or folder")
     engine = Engine(plugins=plugins, rulesets=rulesets, parameters=_parameters(params),
                     locale=locale)
+    _warn_if_bare(engine)
     target = OutputFile(output, fmt, resume) if output else None
     stream = target.stream if target else sys.stdout
     counts = {"read": 0, "rejected": 0}
@@ -83,7 +84,8 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
         with interrupted():
             records: Any = None
             if target is not None and target.last_id is not None:
-                records = _skip_done(read_customers(*paths), target.last_id, counts)
+                records = _skip_done(read_customers(*paths, zone=engine.zone), target.last_id,
+                                     counts)
             if experiment is not None:
                 from ..experiments.running import arm_engines, evaluate_experiment
 
@@ -91,17 +93,18 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
                     plugins=(*plugins, *arm.plugins), rulesets=(*rulesets, *arm.rulesets),
                     parameters={**_parameters(params), **arm.parameters}, locale=locale))
                 if records is None:
-                    records = read_customers(*paths) if workers == 1 else read_records(*paths)
+                    records = (read_customers(*paths, zone=engine.zone) if workers == 1
+                               else read_records(*paths, zone=engine.zone))
                 results = evaluate_experiment(experiment, engines, records, day,
                                               workers=workers)
             elif records is not None:
                 results = (engine.evaluate_many(records, day) if workers == 1 else
                            evaluate_parallel(engine, records, day, None, workers, encode=True))
             elif workers == 1:
-                results = engine.evaluate_many(read_customers(*paths), day)
+                results = engine.evaluate_many(read_customers(*paths, zone=engine.zone), day)
             else:  # workers parse the JSON Lines, and write the JSON when that is the output
-                results = evaluate_parallel(engine, read_records(*paths), day, None, workers,
-                                            encode=fmt in ("json", "jsonl"))
+                results = evaluate_parallel(engine, read_records(*paths, zone=engine.zone), day,
+                                            None, workers, encode=fmt in ("json", "jsonl"))
             with Writer(stream, fmt) as writer, Progress(paths) as progress:
                 _write(results, writer, progress, counts)
             if target is not None:
@@ -128,6 +131,17 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
     if rejected:
         click.echo(f"{read} read, {read - rejected} evaluated, {rejected} rejected", err=True)
         sys.exit(EXIT_REJECTED)
+
+
+def _warn_if_bare(engine: Any) -> None:
+    """Say so when the core's rulesets are off (blocked), or no rule at all is active: an
+    empty result must not pass for "nothing to do"."""
+    if "core" not in engine.plugins:
+        click.echo("warning: the core plugin is blocked (LOYALTY_RULES_BLOCK_PLUGINS): its "
+                   "rulesets are not active", err=True)
+    if not engine.program.rules:
+        click.echo("warning: no rules are active: no decision will recommend anything",
+                   err=True)
 
 
 def _write(results: Any, writer: Writer, progress: Any, counts: dict[str, int]) -> None:

@@ -7,6 +7,8 @@ value the rule does not provide, parameter overrides of the wrong name or type.
 
 from __future__ import annotations
 
+import difflib
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ import attrs
 from ..decisions.arbitration import ContactPolicy
 from ..errors import PluginError, Problem, RulesetError, UsageError
 from ..facts.models import LOCALES
+from ..facts.parameters import business_zone
 from ..facts.profile import ITEM_FIELDS, PROFILE_FIELDS, ProfileParameters
 from ..language.model import Recommend, Ruleset, Vocabulary, value_type
 from ..language.scripts import template_names
@@ -145,6 +148,8 @@ def check_scripts(rulesets: list[Ruleset], scripts: Mapping[str, Mapping[str, st
 
 
 def _coerce(key: str, value: Any, default: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UsageError(f"parameter {key!r}: expected a finite number, got {value!r}")
     expected, actual = value_type(default), value_type(value)
     if expected == actual or (expected == "number" and actual == "integer"):
         return float(value) if expected == "number" else value
@@ -172,7 +177,15 @@ def resolve_parameters(rulesets: list[Ruleset], overrides: Mapping[str, Any]
             known = sorted([f"profile.{n}" for n in profile_defaults]
                            + [f"policy.{n}" for n in policy_defaults]
                            + [f"{rs}.{n}" for rs, ps in values.items() for n in ps])
+            close = difflib.get_close_matches(key, known, n=1)
+            if close:
+                raise UsageError(f"unknown parameter {key!r}; did you mean {close[0]!r}?")
             raise UsageError(f"unknown parameter {key!r}; known parameters: {', '.join(known)}")
+    if "timezone" in profile:
+        try:
+            business_zone(profile["timezone"])
+        except ValueError as exc:
+            raise UsageError(f"parameter 'profile.timezone': {exc}") from None
     return values, ProfileParameters(**profile), ContactPolicy(**policy)
 
 

@@ -22,7 +22,8 @@ import pluggy
 from ..decisions.model import Decision
 from ..errors import RecordError, UsageError
 from ..facts.models import Customer
-from ..io.reading import Rejected, parse_customer, record_id
+from ..facts.parameters import business_zone
+from ..io.reading import EARLIEST_DATE, LATEST_DATE, Rejected, parse_customer, record_id
 from ..language.compiler import Program, compile_rulesets
 from ..plugins.manager import get_plugin_manager
 from ..plugins.registry import Registry, collect
@@ -35,13 +36,18 @@ CORE = "core"
 
 def as_date(value: dt.date | str) -> dt.date:
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise UsageError(f"as_of: expected a date YYYY-MM-DD, got {value!r}") from None
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise UsageError(f"as_of: expected a date YYYY-MM-DD, got {value!r}") from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise UsageError(f"as_of: {day} is outside the dates the engine computes with, "
+                         f"{EARLIEST_DATE}..{LATEST_DATE}")
+    return day
 
 
 class Engine:
@@ -76,6 +82,8 @@ class Engine:
         self.setup: Setup = build_setup(self.registry, list(rulesets), dict(parameters or {}))
         self.program: Program = compile_rulesets(self.setup.rulesets, self.setup.parameters)
         self._host = RuleHost(self.program)
+        #: the business's time zone (`profile.timezone`), for date-times with an offset
+        self.zone = business_zone(self.setup.profile.timezone)
         self._order = {key: n for n, key in enumerate(self.program.rules)}
 
     @property
@@ -85,7 +93,7 @@ class Engine:
     def _customer(self, customer: Customer | Mapping[str, Any]) -> Customer:
         if isinstance(customer, Customer):
             return customer
-        return parse_customer(customer)
+        return parse_customer(customer, self.zone)
 
     def evaluate(self, customer: Customer | Mapping[str, Any], as_of: dt.date | str,
                  *, locale: str | None = None) -> Decision:
@@ -114,7 +122,7 @@ class Engine:
         for item in customers:
             if isinstance(item, Mapping):
                 try:
-                    item = parse_customer(item)
+                    item = parse_customer(item, self.zone)
                 except RecordError as err:
                     item = Rejected(err.problems, record_id(item))
             pending.append(item)

@@ -219,7 +219,7 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
         due = as_of + dt.timedelta(days=then.due_in_days)
         template = setup.scripts[then.script_key][language]
         script = render(template, {**params, "name": customer.name or ANONYMOUS[language],
-                                   "due": due.isoformat(), "channel": channel})
+                                   "due": due.isoformat(), "channel": channel}, language)
         explanation = {name: read_field(fact, name) for name in rule.reads}
         candidates.append(Recommendation(
             then.action, rule.ruleset.name, rule.rule.id, rule.rule.guidance, then.priority,

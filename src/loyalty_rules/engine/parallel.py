@@ -133,7 +133,8 @@ class Encoded:
     json_text: str
 
 
-def read_records(*paths: str | Path) -> Iterator[Customer | Rejected | RawLine]:
+def read_records(*paths: str | Path, zone: Any = dt.timezone.utc
+                 ) -> Iterator[Customer | Rejected | RawLine]:
     """`read_customers`, except that JSON Lines files are left for the workers to parse.
 
     Customer ids must still be unique across the paths: `evaluate_parallel` checks them as
@@ -147,16 +148,16 @@ def read_records(*paths: str | Path) -> Iterator[Customer | Rejected | RawLine]:
             for number, text in read_lines(path):
                 yield RawLine(text, name, number)
         else:
-            yield from read_customers(path)
+            yield from read_customers(path, zone=zone)
 
 
-def _parse(item: Customer | Mapping[str, Any] | RawLine) -> Customer | Rejected:
+def _parse(item: Customer | Mapping[str, Any] | RawLine, zone: Any) -> Customer | Rejected:
     if isinstance(item, Customer):
         return item
     if isinstance(item, RawLine):
-        return parse_line(item.text, item.file, item.line)
+        return parse_line(item.text, item.file, item.line, zone)
     try:
-        return parse_customer(item)
+        return parse_customer(item, zone)
     except RecordError as err:
         return Rejected(err.problems, record_id(item))
 
@@ -165,7 +166,7 @@ def _evaluate_with(engine: Engine, items: Sequence[Customer | Mapping[str, Any] 
                    as_of: dt.date, locale: str | None, encode: bool = False
                    ) -> tuple[list[Any], list[str | None]]:
     """One batch, in order, and the id of every record that parsed (for the unique-id check)."""
-    parsed = [_parse(item) for item in items]
+    parsed = [_parse(item, engine.zone) for item in items]
     ids = [c.id if isinstance(c, Customer) else None for c in parsed]
     results = list(engine._mixed(parsed, as_of, locale))
     if encode:

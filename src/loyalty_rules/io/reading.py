@@ -149,8 +149,13 @@ def _in_calendar(day: dt.date, value: Any, path: str) -> dt.date:
     return day
 
 
-def _as_date(value: Any, path: str) -> dt.date:
+def _as_date(value: Any, path: str, zone: dt.tzinfo = dt.timezone.utc) -> dt.date:
+    """A date, or the date of a date-time: one with a UTC offset (``Z``, ``+08:00``) is first
+    converted to `zone`, the business's time zone (`profile.timezone`), so the same instant
+    is the same day however it was written; one without an offset is taken as written."""
     if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(zone)
         return _in_calendar(value.date(), value, path)
     if isinstance(value, dt.date):
         return _in_calendar(value, value, path)
@@ -160,7 +165,10 @@ def _as_date(value: Any, path: str) -> dt.date:
             if len(text) == 10:
                 day = dt.date.fromisoformat(text)
             else:
-                day = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+                moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+                if moment.tzinfo is not None:
+                    moment = moment.astimezone(zone)
+                day = moment.date()
         except ValueError:
             pass
         else:
@@ -222,16 +230,18 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
-def parse_event(raw: Any, path: str = "event") -> Any:
-    """One contract event (a mapping) → its model; raises RecordError listing every problem."""
+def parse_event(raw: Any, path: str = "event", zone: dt.tzinfo = dt.timezone.utc) -> Any:
+    """One contract event (a mapping) → its model; raises RecordError listing every problem.
+    `zone`: the business's time zone, for date-times with an offset (see `_as_date`)."""
     problems: list[Problem] = []
-    event = _parse_event(raw, path, problems)
+    event = _parse_event(raw, path, problems, zone)
     if problems:
         raise RecordError(problems)
     return event
 
 
-def _parse_event(raw: Any, path: str, problems: list[Problem]) -> Any:
+def _parse_event(raw: Any, path: str, problems: list[Problem],
+                 zone: dt.tzinfo = dt.timezone.utc) -> Any:
     if not isinstance(raw, Mapping):
         problems.append(Problem(f"expected an object, got {type(raw).__name__}", path=path))
         return None
@@ -249,7 +259,7 @@ def _parse_event(raw: Any, path: str, problems: list[Problem]) -> Any:
             continue
         if key == "at":
             try:
-                values["at"] = _as_date(value, f"{path}.at")
+                values["at"] = _as_date(value, f"{path}.at", zone)
             except _Bad as bad:
                 problems.append(Problem(bad.message, path=bad.path))
                 ok = False
@@ -265,7 +275,9 @@ def _parse_event(raw: Any, path: str, problems: list[Problem]) -> Any:
         if _empty(value):
             continue
         try:
-            values[key] = _PARSERS[fields[key][0]](value, f"{path}.{key}")
+            kind_of = fields[key][0]
+            values[key] = (_as_date(value, f"{path}.{key}", zone) if kind_of == "date"
+                           else _PARSERS[kind_of](value, f"{path}.{key}"))
         except _Bad as bad:
             problems.append(Problem(bad.message, path=bad.path))
             ok = False
@@ -287,14 +299,14 @@ def _parse_event(raw: Any, path: str, problems: list[Problem]) -> Any:
     return EVENT_TYPES[kind](**values)
 
 
-def parse_customer(raw: Any) -> Customer:
+def parse_customer(raw: Any, zone: dt.tzinfo = dt.timezone.utc) -> Customer:
     """A contract customer (a mapping) → `Customer`; raises RecordError with every problem.
 
     No other exception leaves it, whatever `raw` holds (a record is data, never a reason to
     stop a batch).
     """
     try:
-        return _parse_customer(raw)
+        return _parse_customer(raw, zone)
     except RecordError:
         raise
     except (RecursionError, MemoryError):
@@ -314,7 +326,7 @@ def _too_deep(value: Any, limit: int) -> bool:
     return False
 
 
-def _parse_customer(raw: Any) -> Customer:
+def _parse_customer(raw: Any, zone: dt.tzinfo) -> Customer:
     problems: list[Problem] = []
     if not isinstance(raw, Mapping):
         raise RecordError([Problem(f"expected a JSON object, got {type(raw).__name__}")])
@@ -374,7 +386,8 @@ def _parse_customer(raw: Any) -> Customer:
         if not isinstance(events, list):
             problems.append(Problem("expected an array", path="events"))
         else:
-            parsed = [_parse_event(e, f"events[{i}]", problems) for i, e in enumerate(events)]
+            parsed = [_parse_event(e, f"events[{i}]", problems, zone)
+                      for i, e in enumerate(events)]
             values["events"] = [e for e in parsed if e is not None]
     if problems:
         raise RecordError(problems)
@@ -385,9 +398,10 @@ def _located(problems: Iterable[Problem], file: str, line: int) -> tuple[Problem
     return tuple(attrs.evolve(p, file=file, line=line) for p in problems)
 
 
-def _from_raw(raw: Any, file: str, line: int) -> Customer | Rejected:
+def _from_raw(raw: Any, file: str, line: int, zone: dt.tzinfo = dt.timezone.utc
+              ) -> Customer | Rejected:
     try:
-        return attrs.evolve(parse_customer(raw), source=(file, line))
+        return attrs.evolve(parse_customer(raw, zone), source=(file, line))
     except RecordError as err:
         return Rejected(_located(err.problems, file, line), customer_id=record_id(raw))
 
@@ -443,7 +457,8 @@ def _big_int(text: str) -> int | float:
     return int(text) if len(text) < 400 else float("inf") if text[0] != "-" else float("-inf")
 
 
-def parse_line(text: str, file: str, line: int) -> Customer | Rejected:
+def parse_line(text: str, file: str, line: int, zone: dt.tzinfo = dt.timezone.utc
+               ) -> Customer | Rejected:
     """One JSON Lines record → `Customer` or a `Rejected` located at FILE:LINE (whatever the
     line holds: bad bytes, invalid or absurdly nested JSON, a bad record)."""
     bad = undecodable(text)
@@ -457,7 +472,7 @@ def parse_line(text: str, file: str, line: int) -> Customer | Rejected:
     except (RecursionError, MemoryError):
         return Rejected((Problem("invalid JSON: nested too deeply to read", file=file,
                                  line=line),))
-    return _from_raw(raw, file, line)
+    return _from_raw(raw, file, line, zone)
 
 
 #: The path that means standard input (JSON Lines), and how messages name it.
@@ -485,13 +500,13 @@ def _numbered(handle: IO[str]) -> Iterator[tuple[int, str]]:
             yield number, text
 
 
-def _read_jsonl(path: Path, seen: SeenIds) -> Iterator[Customer | Rejected]:
+def _read_jsonl(path: Path, seen: SeenIds, zone: dt.tzinfo) -> Iterator[Customer | Rejected]:
     name = STDIN_NAME if str(path) == STDIN else str(path)
     for number, text in read_lines(path):
-        yield _unique(parse_line(text, name, number), seen, name, number)
+        yield _unique(parse_line(text, name, number, zone), seen, name, number)
 
 
-def _read_json(path: Path, seen: SeenIds) -> Iterator[Customer | Rejected]:
+def _read_json(path: Path, seen: SeenIds, zone: dt.tzinfo) -> Iterator[Customer | Rejected]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -512,7 +527,7 @@ def _read_json(path: Path, seen: SeenIds) -> Iterator[Customer | Rejected]:
     lines = _element_lines(text, len(data))
     for index, raw in enumerate(data):
         line = lines[index] if index < len(lines) else 1
-        yield _unique(_from_raw(raw, str(path), line), seen, str(path), line,
+        yield _unique(_from_raw(raw, str(path), line, zone), seen, str(path), line,
                       where=f"$[{index}]")
 
 
@@ -540,7 +555,8 @@ def _unique(record: Customer | Rejected, seen: SeenIds, file: str, line: int,
     return record
 
 
-def _read_csv_pair(folder: Path, seen: SeenIds) -> Iterator[Customer | Rejected]:
+def _read_csv_pair(folder: Path, seen: SeenIds, zone: dt.tzinfo
+                   ) -> Iterator[Customer | Rejected]:
     customers_csv, events_csv = folder / "customers.csv", folder / "events.csv"
     if not customers_csv.exists():
         raise UsageError(f"{folder}: a CSV input folder needs customers.csv (and events.csv)")
@@ -568,7 +584,7 @@ def _read_csv_pair(folder: Path, seen: SeenIds) -> Iterator[Customer | Rejected]
             parsed_events = []
             for event_row_number, event_row in rows:
                 sub = _row_problems(event_row)
-                event = None if sub else _parse_event(event_row, "event", sub)
+                event = None if sub else _parse_event(event_row, "event", sub, zone)
                 if sub:
                     event_problems.extend(
                         attrs.evolve(p, file=str(events_csv), line=event_row_number) for p in sub)
@@ -579,7 +595,7 @@ def _read_csv_pair(folder: Path, seen: SeenIds) -> Iterator[Customer | Rejected]
                 record: Customer | Rejected = Rejected(
                     _located(row_problems, str(customers_csv), row_number), record_id(raw))
             else:
-                record = _from_raw(raw, str(customers_csv), row_number)
+                record = _from_raw(raw, str(customers_csv), row_number, zone)
             if isinstance(record, Customer):
                 if event_problems:
                     record = Rejected(tuple(event_problems), customer_id=record.id)
@@ -620,28 +636,30 @@ def _row_problems(row: Mapping[str | None, Any]) -> list[Problem]:
     return problems
 
 
-def read_customers(*paths: str | Path) -> Iterator[Customer | Rejected]:
+def read_customers(*paths: str | Path, zone: dt.tzinfo = dt.timezone.utc
+                   ) -> Iterator[Customer | Rejected]:
     """Stream customers from files: `.jsonl`/`.ndjson`, `.json`, or a folder holding the CSV pair;
     ``-`` is JSON Lines on standard input.
 
     Yields a `Customer` per good record and a `Rejected` per bad one, in input order.
-    Customer ids must be unique across all the paths of one call.
+    Customer ids must be unique across all the paths of one call. `zone` is the business's
+    time zone: a date-time with a UTC offset counts on its date there (see `_as_date`).
     """
     seen = SeenIds()
     for given in paths:
         path = Path(given)
         if str(given) == STDIN:
-            yield from _read_jsonl(path, seen)
+            yield from _read_jsonl(path, seen, zone)
         elif path.is_dir():
-            yield from _read_csv_pair(path, seen)
+            yield from _read_csv_pair(path, seen, zone)
         elif not path.exists():
             raise UsageError(f"{path}: no such file or folder")
         elif path.suffix.lower() == ".json":
-            yield from _read_json(path, seen)
+            yield from _read_json(path, seen, zone)
         elif path.suffix.lower() in (".jsonl", ".ndjson"):
-            yield from _read_jsonl(path, seen)
+            yield from _read_jsonl(path, seen, zone)
         elif path.name == "customers.csv":
-            yield from _read_csv_pair(path.parent, seen)
+            yield from _read_csv_pair(path.parent, seen, zone)
         else:
             raise UsageError(
                 f"{path}: unknown input format; expected .jsonl, .json or a folder with "

@@ -8,6 +8,7 @@ YAML, and names the file, line and `$`-path of the first condition past them.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -51,3 +52,19 @@ def bad_placeholders(template: str) -> list[str]:
     `{name:>9}`): such text would reach the customer as is."""
     return [f"{{{inner}}}" for inner in _BRACED.findall(template)
             if not _IDENTIFIER.fullmatch(inner)]
+
+
+def non_finite(data: Any, path: str = "$") -> list[str]:
+    """`$`-paths of every `.nan`, `.inf` or `-.inf` in a document: no threshold, default or
+    value compares sensibly with them (``x > .nan`` is never true)."""
+    found = []
+    stack: list[tuple[Any, str]] = [(data, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            found.append(where)
+        elif isinstance(node, Mapping):
+            stack += [(value, f"{where}.{key}") for key, value in node.items()]
+        elif isinstance(node, list):
+            stack += [(value, f"{where}[{i}]") for i, value in enumerate(node)]
+    return sorted(found)

@@ -23,11 +23,28 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def render(template: str, values: Mapping[str, Any]) -> str:
-    """Fill `{identifier}` placeholders from `values`; unknown ones are left as they are."""
+#: Units as records give them, in each script language: `{unit}` is written in the script's
+#: language ("17天内", not "17days内"); a unit not listed is written as given.
+UNITS: dict[str, dict[str, str]] = {
+    "zh": {"day": "天", "days": "天", "hour": "小时", "hours": "小时", "week": "周",
+           "weeks": "周", "minute": "分钟", "minutes": "分钟", "min": "分钟", "month": "个月",
+           "months": "个月"},
+    "en": {"天": "days", "日": "days", "小时": "hours", "周": "weeks", "星期": "weeks",
+           "分钟": "minutes", "月": "months", "个月": "months"},
+}
+
+
+def render(template: str, values: Mapping[str, Any], locale: str | None = None) -> str:
+    """Fill `{identifier}` placeholders from `values`; unknown ones are left as they are.
+    With `locale`, a `{unit}` is written in that language (`UNITS`)."""
+    units = UNITS.get(locale or "", {})
+
     def fill(match: re.Match[str]) -> str:
         key = match.group(1)
-        return _text(values[key]) if key in values and values[key] is not None else match.group(0)
+        if key not in values or values[key] is None:
+            return match.group(0)
+        text = _text(values[key])
+        return units.get(text.strip().lower(), text) if key == "unit" else text
     return _PLACEHOLDER.sub(fill, template)
 
 

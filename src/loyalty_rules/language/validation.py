@@ -36,7 +36,7 @@ from .model import (
     Vocabulary,
     value_type,
 )
-from .bounds import bad_placeholders, condition_too_deep
+from .bounds import bad_placeholders, condition_too_deep, non_finite
 from .source import Lines, load_yaml, read_text
 
 TOP_KEYS = ("ruleset", "version", "description", "guidance", "parameters", "rules", "scripts")
@@ -472,6 +472,8 @@ def parse_ruleset(data: Any, lines: Lines, file: str, vocabulary: Vocabulary,
         raise RulesetError([Problem(f"a ruleset is a mapping, got {_kind(data)}", file=file,
                                     line=1, path="$")])
     check.keys(data, TOP_KEYS, "$")
+    for where in non_finite(data):
+        check.error(where, "not a finite number: .nan and .inf cannot be thresholds or values")
     name = check.text(data, "ruleset", "$", required=True)
     if name and not NAME.match(name):
         check.error("$.ruleset", "a ruleset name is lower_case_with_underscores (a '.' allowed "
