@@ -33,9 +33,10 @@ def test_decision_follows_the_contract(basic_engine):
     assert data["as_of"] == "2026-11-22" and data["customer_id"] == "D1"
     first = data["recommendations"][0]
     assert first == {
-        "action": "set_expectations", "ruleset": "basic", "rule": "far-beyond",
-        "guidance": ["EXP-05"], "priority": 85, "channel": "phone", "due": "2026-11-22",
-        "params": {"expected": 7, "deliverable": 14},
+        "id": first["id"], "action": "set_expectations", "ruleset": "basic",
+        "rule": "far-beyond", "guidance": ["EXP-05"], "priority": 85, "role": "consultant",
+        "channel": "phone", "due": "2026-11-20", "overdue": True,
+        "trigger": "request:2026-11-20#1", "params": {"expected": 7, "deliverable": 14},
         "script": "Mr Huang, you asked for 7; honestly we can do 14.",
         "explanation": {"request.ratio": 2.0}}
     under = decision.recommendation("under_promise")
@@ -102,7 +103,9 @@ def test_contact_cap_counts_history_and_spares_urgent_actions():
     customer = CONTACTED_COMPLAINING
     decision = engine.evaluate(customer, as_of=AS_OF)
     assert decision.actions == ["acknowledge_and_apologize"]  # urgent: kept over the cap
-    assert decision.recommendation("acknowledge_and_apologize").due == AS_OF + dt.timedelta(1)
+    apology = decision.recommendation("acknowledge_and_apologize")
+    # due a day after the complaint of 21 November, not a day after as_of
+    assert (apology.due, apology.overdue) == (dt.date(2026, 11, 22), False)
     reasons = {s.action: s.reason for s in decision.suppressed}
     assert reasons == {"keep_in_touch": "contact cap: 1 per 7 days",
                        "birthday_greeting": "contact cap: 1 per 7 days"}

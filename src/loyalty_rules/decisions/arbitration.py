@@ -56,7 +56,8 @@ def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, Action
         else:
             suppressed.append(Suppressed(
                 rec.action, rec.rule, rec.ruleset,
-                f"duplicate action: rule {winner.rule!r} (priority {winner.priority}) chosen"))
+                f"duplicate action: rule {winner.rule!r} (priority {winner.priority}) chosen",
+                rec.id, winner.action))
     kept: list[Recommendation] = []
     used = already_contacted
     for rec in sorted(best.values(), key=lambda r: (-r.priority, r.order, r.action)):
@@ -66,7 +67,8 @@ def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, Action
             if used >= policy.max_contacts and not (spec is not None and spec.urgent):
                 suppressed.append(Suppressed(
                     rec.action, rec.rule, rec.ruleset,
-                    f"contact cap: {policy.max_contacts} per {policy.window_days} days"))
+                    f"contact cap: {policy.max_contacts} per {policy.window_days} days",
+                    rec.id))
                 continue
             used += 1
         kept.append(rec)

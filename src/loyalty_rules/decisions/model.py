@@ -12,6 +12,14 @@ import attrs
 
 @attrs.frozen
 class Recommendation:
+    """One thing to do for a customer, why, by whom and by when.
+
+    `id` is stable across days for the same customer, rule and triggering item (`trigger`;
+    see `decisions.identity`); `role` is who controls it (EXP-15); `overdue` is None when the
+    due date is not counted from a trigger (an open-ended state), else whether `as_of` is
+    past it.
+    """
+
     action: str
     ruleset: str
     rule: str
@@ -23,14 +31,22 @@ class Recommendation:
     script: str = ""
     explanation: Mapping[str, Any] = attrs.field(factory=dict)
     order: int = attrs.field(default=0, eq=False, repr=False)  # rule order, for ties
+    id: str = ""
+    role: str = "consultant"
+    overdue: bool | None = None
+    trigger: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "action": self.action, "ruleset": self.ruleset, "rule": self.rule,
-            "guidance": list(self.guidance), "priority": self.priority,
-            "channel": self.channel, "due": self.due.isoformat(), "params": dict(self.params),
-            "script": self.script, "explanation": dict(self.explanation),
+        data: dict[str, Any] = {
+            "id": self.id, "action": self.action, "ruleset": self.ruleset, "rule": self.rule,
+            "guidance": list(self.guidance), "priority": self.priority, "role": self.role,
+            "channel": self.channel, "due": self.due.isoformat(),
         }
+        if self.overdue is not None:
+            data["overdue"] = self.overdue
+        data.update({"trigger": self.trigger, "params": dict(self.params),
+                     "script": self.script, "explanation": dict(self.explanation)})
+        return data
 
 
 @attrs.frozen
@@ -39,10 +55,17 @@ class Suppressed:
     rule: str
     ruleset: str
     reason: str
+    #: the held-back recommendation's own id (see `decisions.identity`)
+    id: str = ""
+    #: the action of the recommendation that displaced it ("" for a policy such as the cap)
+    displaced_by: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"action": self.action, "rule": self.rule, "ruleset": self.ruleset,
-                "reason": self.reason}
+        data = {"id": self.id, "action": self.action, "rule": self.rule,
+                "ruleset": self.ruleset, "reason": self.reason}
+        if self.displaced_by:
+            data["displaced_by"] = self.displaced_by
+        return data
 
 
 @attrs.frozen

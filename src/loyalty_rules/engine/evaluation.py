@@ -14,10 +14,11 @@ from typing import Any
 import attrs
 
 from ..decisions.arbitration import arbitrate
+from ..decisions.identity import customer_trigger, item_trigger, last_done, recommendation_id
 from ..decisions.model import Decision, Recommendation
 from ..errors import EngineError, Interrupted, Problem, RecordError, one_line
 from ..facts.models import Customer
-from ..facts.profile import derive_profile
+from ..facts.profile import Item, derive_profile
 from ..io.reading import Rejected, attribute_date
 from ..language.compiler import CUSTOMER, CompiledRule, Program
 from ..language.model import (
@@ -46,6 +47,7 @@ class Prepared:
     facts: list[dict[str, Any]]  # [customer fact, item facts...]
     derived: dict[str, Any]
     firings: list[tuple[CompiledRule, int]] = attrs.field(factory=list)
+    items: tuple[Item, ...] = ()  # the profile's items; facts[n] is items[n - 1]
 
 
 def _check_attributes(customer: Customer, specs: Mapping[str, AttributeSpec]) -> list[Problem]:
@@ -100,7 +102,7 @@ def prepare(customer: Customer, as_of: dt.date, setup: Setup, registry: Registry
     for number, item in enumerate(profile.items, start=1):
         facts.append(dict(values, fact=item.kind, id=f"{index}:{number}",
                           **{item.kind: item.values}))
-    return Prepared(customer, values, facts, derived)
+    return Prepared(customer, values, facts, derived, items=profile.items)
 
 
 def read_field(fact: Mapping[str, Any], name: str) -> Any:
@@ -201,6 +203,7 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
     customer = prepared.customer
     language = locale or customer.locale or "en"
     candidates: list[Recommendation] = []
+    done = last_done(customer, as_of)
     # items in history order (durable_rules fires them in its own order): when a `for_each`
     # rule matches several items, arbitration keeps the recommendation of the first one
     for rule, number in sorted(prepared.firings, key=_item_number):
@@ -216,14 +219,24 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
         spec = registry.actions[then.action]
         channel = then.channel or (customer.preferred_channel if spec.outbound else None) \
             or spec.default_channel
-        due = as_of + dt.timedelta(days=then.due_in_days)
+        if number:
+            item = prepared.items[number - 1]
+            trigger = item_trigger(item.kind, item.key, item.since)
+        else:
+            trigger = customer_trigger(spec, then.action, prepared.profile, done, as_of)
+        due = trigger.due(as_of, then.due_in_days)
+        overdue = trigger.overdue(as_of, due)
+        # an overdue recovery step escalates to the manager (CMP-07: timeliness)
+        role = "manager" if overdue and spec.group == "recovery" else spec.role
         template = setup.scripts[then.script_key][language]
         script = render(template, {**params, "name": customer.name or ANONYMOUS[language],
                                    "due": due.isoformat(), "channel": channel}, language)
         explanation = {name: read_field(fact, name) for name in rule.reads}
         candidates.append(Recommendation(
             then.action, rule.ruleset.name, rule.rule.id, rule.rule.guidance, then.priority,
-            channel, due, params, script, explanation, order[rule.key]))
+            channel, due, params, script, explanation, order[rule.key],
+            recommendation_id(customer.id, rule.ruleset.name, rule.rule.id, trigger.key),
+            role, overdue, trigger.key))
     already = setup.policy.recent_contacts(customer, as_of)
     kept, suppressed = arbitrate(candidates, registry.actions, setup.policy, already)
     profile = {k: v for k, v in prepared.profile.items() if k not in PRIVATE_PROFILE_KEYS}

@@ -56,7 +56,7 @@ def assign(decision: Decision, experiment: Experiment, actions: Mapping[str, Act
     kept, withheld = [], []
     for rec in decision.recommendations:
         if may_withhold(rec.action, actions, experiment.exempt):
-            withheld.append(Suppressed(rec.action, rec.rule, rec.ruleset, reason))
+            withheld.append(Suppressed(rec.action, rec.rule, rec.ruleset, reason, rec.id))
         else:
             kept.append(rec)
     return attrs.evolve(marked, recommendations=tuple(kept),

@@ -122,6 +122,8 @@ class Promise:
     delivered: float | None = None
     unit: str | None = None
     lower_is_better: bool = True
+    #: when it was delivered: a broken promise's recovery is due from here (else from `at`)
+    delivered_at: dt.date | None = None
 
 
 @attrs.frozen

@@ -46,10 +46,30 @@ __all__ = ["ACTION_RECENCY", "ITEM_FIELDS", "LOYALTY_STAGES", "PROFILE_FIELDS", 
 
 @attrs.frozen
 class Item:
-    """One thing a rule can iterate over: an open request, a recent promise, an open complaint."""
+    """One thing a rule can iterate over: an open request, a recent promise, an open complaint.
+
+    `key` names the triggering event stably (its `id`, else its date and place among that
+    day's events of its type) and `since` is the date a recommendation about it is counted
+    from (the event, or the previous recovery step); neither is a field rules read.
+    """
 
     kind: str
     values: dict[str, Any]
+    key: str = ""
+    since: dt.date | None = None
+
+
+def _event_keys(events: list[Any]) -> list[str]:
+    """A stable name for each event of one type: its `id` when it has one, else
+    `DATE#N` (the N-th event of that type on that date, in input order)."""
+    keys: list[str] = []
+    per_day: dict[dt.date, int] = {}
+    for event in events:
+        per_day[event.at] = per_day.get(event.at, 0) + 1
+        given = getattr(event, "id", None)
+        keys.append(str(given) if given is not None
+                    else f"{event.at.isoformat()}#{per_day[event.at]}")
+    return keys
 
 
 @attrs.frozen
@@ -246,7 +266,7 @@ def _open_requests(h: History, as_of: dt.date, p: ProfileParameters,
     last_promise: dict[str | None, dt.date] = {}
     for promise in h.promises:  # sorted by date: the last one written is the latest
         last_promise[promise.dimension] = promise.at
-    for request in h.requests:
+    for request, event_key in zip(h.requests, _event_keys(h.requests)):
         age = _days(as_of, request.at)
         if age > p.request_open_days:
             continue
@@ -261,7 +281,7 @@ def _open_requests(h: History, as_of: dt.date, p: ProfileParameters,
             values["shortfall"] = request.deliverable - request.expected
             if request.expected > 0:
                 values["ratio"] = round(request.deliverable / request.expected, 4)
-        items.append(Item("request", values))
+        items.append(Item("request", values, event_key, request.at))
     v["open_requests"] = len(items)
     return items
 
@@ -277,7 +297,7 @@ def _recent_promises(h: History, as_of: dt.date, p: ProfileParameters,
     for contact in h.contacts:
         if contact.action == "recover_broken_promise":
             last_recovery = contact.at
-    for promise in h.promises:
+    for promise, event_key in zip(h.promises, _event_keys(h.promises)):
         gap = _promise_gap(promise)
         if gap is not None:
             latest_gap = gap
@@ -293,7 +313,8 @@ def _recent_promises(h: History, as_of: dt.date, p: ProfileParameters,
         if gap is not None:
             values["gap"] = gap
             broken += gap < 0
-        items.append(Item("promise", values))
+        items.append(Item("promise", values, event_key,
+                          promise.delivered_at or promise.at))
     v["broken_promises"] = broken
     if latest_gap is not None:
         v["satisfaction_gap"] = latest_gap
@@ -312,8 +333,10 @@ def _open_complaints(h: History, as_of: dt.date, p: ProfileParameters,
                      v: dict[str, Any]) -> list[Item]:
     """Complaints: a recovery case stays open until its follow-up is done (CMP-01, CMP-04)."""
     steps: dict[str, set[str]] = {}
+    step_dates: dict[tuple[str, str], dt.date] = {}
     for recovery in h.recoveries:
         steps.setdefault(recovery.complaint_id or "", set()).add(recovery.step)
+        step_dates.setdefault((recovery.complaint_id or "", recovery.step), recovery.at)
     items: list[Item] = []
     complaints = h.complaints
     topic_since = as_of - dt.timedelta(days=p.complaint_topic_window_days)
@@ -338,10 +361,23 @@ def _open_complaints(h: History, as_of: dt.date, p: ProfileParameters,
             values["topic_count"] = recent_topics.get(complaint.topic, 0)
         if complaint.severity is not None:
             values["severity"] = complaint.severity
-        items.append(Item("complaint", values))
+        items.append(Item("complaint", values, values["id"],
+                          _step_since(complaint, values["next_step"], step_dates)))
     v["open_complaints"] = len(items)
     v["complaints"] = len(complaints)
     return items
+
+
+def _step_since(complaint: Complaint, next_step: str,
+                step_dates: dict[tuple[str, str], dt.date]) -> dt.date:
+    """The date the next recovery step is counted from: the step before it, when recorded,
+    else the complaint itself (CMP-07: every step has a deadline)."""
+    index = RECOVERY_ORDER.index(next_step)
+    if index and complaint.id is not None:
+        done = step_dates.get((complaint.id, RECOVERY_ORDER[index - 1]))
+        if done is not None:
+            return max(done, complaint.at)
+    return complaint.at
 
 
 def _churn(h: History, as_of: dt.date, v: dict[str, Any]) -> None:

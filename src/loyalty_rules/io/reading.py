@@ -52,7 +52,7 @@ EVENT_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
                 "deliverable": ("non_negative", False), "unit": ("str", False)},
     "promise": {"dimension": ("str", False), "promised": ("non_negative", False),
                 "delivered": ("non_negative", False), "unit": ("str", False),
-                "lower_is_better": ("bool", False)},
+                "lower_is_better": ("bool", False), "delivered_at": ("date", False)},
     "referral": {"referred_id": ("str", False)},
     "churn": {"reason": ("str", False)},
 }

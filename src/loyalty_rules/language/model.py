@@ -194,6 +194,15 @@ FIELD_VALUES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: EXP-15 (seed 000, 2+1法则: 主机厂(关心区) 经销店(影响区) 销售顾问(控制区)): who controls an
+#: action. `manager` is also where an overdue recovery step escalates.
+ROLES = ("consultant", "store", "manager", "brand")
+
+#: What a recommendation is for, in the fixed precedence of a day's conversation (highest
+#: first; see decisions/conversation.py): `business` actions are not conversations at all.
+PURPOSES = ("recovery", "answering", "relationship", "value", "asks", "business")
+
+
 @attrs.frozen
 class ActionSpec:
     """An action a rule may recommend: registered, reviewed Python metadata."""
@@ -210,6 +219,35 @@ class ActionSpec:
     default_channel: str = "phone"
     #: EXP-06: lower_expectation or raise_experience (or "" when neither)
     lever: str = ""
+    #: EXP-15: the role that controls it (one of `ROLES`)
+    role: str = "consultant"
+    #: its place in the day's conversation (one of `PURPOSES`); "" = derived: `recovery` when
+    #: urgent, `business` for the business's own actions, else `relationship`
+    purpose: str = ""
+    #: profile fields naming the item that triggers it when it is not a `for_each` item, first
+    #: present wins (see decisions/identity.py): `days_since_*` and `*_pending_days` count
+    #: back from as_of, `days_to_*` forward
+    anchor: tuple[str, ...] = ()
+    #: the anchor is a date the action is scheduled for (the 611 dates, a birthday): the due
+    #: date counts from it
+    scheduled: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"action {self.name!r}: role must be one of {', '.join(ROLES)}, "
+                             f"got {self.role!r}")
+        if self.purpose and self.purpose not in PURPOSES:
+            raise ValueError(f"action {self.name!r}: purpose must be one of "
+                             f"{', '.join(PURPOSES)}, got {self.purpose!r}")
+
+    @property
+    def group(self) -> str:
+        """The purpose group, with the default worked out."""
+        if self.purpose:
+            return self.purpose
+        if self.audience == "business":
+            return "business"
+        return "recovery" if self.urgent else "relationship"
 
 
 ATTRIBUTE_TYPES = ("string", "number", "integer", "boolean", "date")

@@ -13,26 +13,30 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("auto.service_reminder",
                "The car is due for maintenance (months or kilometres since the last "
                "service): remind the owner and offer a slot.", ("IND-AUTO-02",),
-               default_channel="sms"),
+               default_channel="sms", purpose="relationship"),
     ActionSpec("auto.test_drive_follow_up",
                "A week after a test drive, follow up with something of value to the person "
                "(their interest), not a sales push.", ("IND-AUTO-03", "IND-AUTO-04"),
-               lever="raise_experience"),
+               lever="raise_experience", purpose="relationship"),
     ActionSpec("auto.walk_in_follow_up",
                "A walk-in who left without a test drive: follow up by name with something of "
                "value, and note them on a card to recognise them next time.",
-               ("IND-AUTO-03", "IND-AUTO-04"), lever="raise_experience"),
+               ("IND-AUTO-03", "IND-AUTO-04"), lever="raise_experience",
+               purpose="relationship"),
     ActionSpec("auto.next_car_consultation",
                "An owner whose car is getting old: talk about what they want from their next "
-               "car (what they think, not only what they need).", ("IND-AUTO-02",)),
+               "car (what they think, not only what they need).", ("IND-AUTO-02",),
+               purpose="asks"),
     ActionSpec("auto.confirm_parts_first",
                "Before quoting a repair time, confirm the parts are available: availability "
                "ranks above price with customers.", ("IND-AUTO-05", "LOY-13"),
-               outbound=False, audience="business", default_channel="visit"),
+               outbound=False, audience="business", default_channel="visit",
+               role="store"),
     ActionSpec("auto.padded_repair_quote",
                "Quote the repair time with a margin over the workshop's estimate (parts "
                "included), then deliver early.", ("IND-AUTO-05", "EXP-13"),
-               outbound=False, default_channel="visit", lever="lower_expectation"),
+               outbound=False, default_channel="visit", lever="lower_expectation",
+               purpose="answering"),
 )
 
 #: Default scripts, in both languages; placeholders: {name}, {due}, {channel} only.

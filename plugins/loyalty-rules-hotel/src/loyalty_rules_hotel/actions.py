@@ -14,23 +14,28 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Before a returning or VIP guest arrives: brief the front desk to greet them "
                "by name before they introduce themselves (at least three times during the "
                "stay) and prepare the remembered preferences.", ("IND-HOTEL-01", "LOY-11"),
-               outbound=False, default_channel="visit", lever="raise_experience"),
+               outbound=False, default_channel="visit", lever="raise_experience",
+               purpose="relationship", role="store"),
     ActionSpec("hotel.vip_feeling",
                "A top-tier guest arriving: recognition rather than perks — a personal welcome "
                "from the manager, no queue, a handwritten note.", ("CRM-10",),
-               outbound=False, default_channel="visit", lever="raise_experience"),
+               outbound=False, default_channel="visit", lever="raise_experience",
+               purpose="value", role="manager"),
     ActionSpec("hotel.vip_treatment",
                "A mid-tier guest arriving: tangible benefits — an upgrade when available, "
                "late check-out, a welcome drink.", ("CRM-10",),
-               outbound=False, default_channel="visit", lever="raise_experience"),
+               outbound=False, default_channel="visit", lever="raise_experience",
+               purpose="value", role="store"),
     ActionSpec("hotel.room_access_recovery",
                "A guest angry that a visitor was refused entry to their room: let them vent, "
                "smile, then explain the rule (it protects them) and apologise; make amends.",
-               ("IND-HOTEL-02", "CMP-04"), urgent=True, default_channel="visit"),
+               ("IND-HOTEL-02", "CMP-04"), urgent=True, default_channel="visit",
+               purpose="recovery"),
     ActionSpec("hotel.overbooking_recovery",
                "No room for a confirmed booking: never shrug; apologise, explain, and make "
                "amends (a room elsewhere at our cost, transport, a night on us).",
-               ("IND-HOTEL-03", "CMP-04"), urgent=True, default_channel="visit"),
+               ("IND-HOTEL-03", "CMP-04"), urgent=True, default_channel="visit",
+               purpose="recovery", role="store"),
 )
 
 #: Default scripts, in both languages; placeholders: {name}, {due}, {channel} only.

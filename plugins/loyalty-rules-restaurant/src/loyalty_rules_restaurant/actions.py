@@ -13,23 +13,28 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("restaurant.pad_wait_quote",
                "Quote a waiting party a wait a little longer than the real estimate, then "
                "seat them early.", ("EXP-13", "IND-PARK-01"),
-               outbound=False, default_channel="visit", lever="lower_expectation"),
+               outbound=False, default_channel="visit", lever="lower_expectation",
+               purpose="answering"),
     ActionSpec("restaurant.waiting_area_care",
                "A long wait: free snacks and drinks, a staff member greets the party and "
                "keeps them company.", ("IND-REST-02",),
-               outbound=False, default_channel="visit", lever="raise_experience"),
+               outbound=False, default_channel="visit", lever="raise_experience",
+               purpose="value", role="store"),
     ActionSpec("restaurant.build_emotional_loyalty",
                "A regular whose loyalty is only transactional (the place, the food): give "
                "them a person — one server who learns their name and their dish.",
                ("IND-REST-01", "LOY-03"),
-               outbound=False, default_channel="visit", lever="raise_experience"),
+               outbound=False, default_channel="visit", lever="raise_experience",
+               purpose="relationship"),
     ActionSpec("restaurant.face_saving_treat",
                "A regular entertaining guests: an occasional dish on the house, served in "
                "front of the guests so the host gains face.", ("IND-REST-04", "CRM-15"),
-               outbound=False, default_channel="visit", lever="raise_experience"),
+               outbound=False, default_channel="visit", lever="raise_experience",
+               purpose="value", role="store"),
     ActionSpec("restaurant.membership_invitation",
                "Invite a returning guest into the membership (points, redemption, member "
-               "events).", ("IND-REST-03", "CRM-08", "LOY-14"), default_channel="wechat"),
+               "events).", ("IND-REST-03", "CRM-08", "LOY-14"), default_channel="wechat",
+               purpose="asks", role="store"),
 )
 
 #: Default scripts, in both languages; placeholders: {name}, {due}, {channel} only.
