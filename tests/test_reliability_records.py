@@ -221,3 +221,19 @@ def test_scenario_with_a_placeholder_date_is_a_located_scenario_error(tmp_path):
     result = _run("test", str(scenario))
     assert result.exit_code == 2, result.output
     assert f"{scenario}:7: $.cases[0].customer.events[0].at: date" in result.stderr
+
+
+def test_cli_output_is_the_same_for_any_worker_count_past_one_batch(tmp_path):
+    """Over 400 records (several batches, so `--workers 2` really uses processes), with every
+    hostile line among them: the same decisions and the same rejections either way."""
+    lines = [json.dumps({"id": f"N{i}"}).encode() for i in range(420)]
+    for offset, (bad, _) in enumerate(HOSTILE_LINES.values()):
+        lines.insert(37 * offset + 5, bad)
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    runs = [_run("evaluate", str(path), "--as-of", "2026-11-22", "--format", "jsonl",
+                 "--workers", workers) for workers in ("1", "2")]
+    assert [r.exit_code for r in runs] == [1, 1]
+    assert runs[0].stdout == runs[1].stdout
+    assert runs[0].stderr == runs[1].stderr
+    assert f"{len(lines)} read, 420 evaluated, {len(HOSTILE_LINES)} rejected" in runs[0].stderr

@@ -154,3 +154,26 @@ def test_a_ruleset_that_is_not_utf8_names_its_file_and_line(tmp_path):
 def test_real_rulesets_are_far_within_the_bounds():
     for path in sorted(Path(BASIC).parents[2].joinpath("rulesets").glob("*.yaml")):
         load_yaml(path.read_text(encoding="utf-8"), str(path), RulesetError)
+
+
+pytest_plugins = ["pytester"]
+
+
+def test_pytest_collection_refuses_a_bomb_and_a_placeholder_date_with_file_and_line(
+        pytester: pytest.Pytester) -> None:
+    (pytester.path / "scenario_bomb.yaml").write_text(BOMB)
+    (pytester.path / "scenario_date.yaml").write_text(
+        "as_of: 2026-11-22\ncases:\n  - name: placeholder\n    customer:\n      id: A\n"
+        "      events:\n        - {type: visit, at: 0001-01-01}\n"
+        "    expect: {absent: [win_back]}\n")
+    (pytester.path / "scenario_good.yaml").write_text(
+        "as_of: 2026-11-22\ncases:\n  - name: fine\n    customer: {id: B}\n"
+        "    expect: {absent: [win_back]}\n")
+    start = time.perf_counter()
+    result = pytester.runpytest("--continue-on-collection-errors")
+    assert time.perf_counter() - start < 60
+    result.assert_outcomes(passed=1, errors=2)
+    output = result.stdout.str()
+    assert "scenario_bomb.yaml:" in output and "alias" in output
+    assert "scenario_date.yaml:7: $.cases[0].customer.events[0].at: date '0001-01-01'" in output
+    assert "RecursionError" not in output and "OverflowError" not in output

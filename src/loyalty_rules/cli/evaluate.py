@@ -113,7 +113,7 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
                 sys.stdout.flush()
     except Interrupted as stop:
         _stopped(target, counts, f"interrupted ({stop.args[0] if stop.args else 'SIGINT'})")
-        sys.exit(stop.args[1] if len(stop.args) > 1 else 130)
+        _end(stop.args[1] if len(stop.args) > 1 else 130, workers)
     except BrokenPipeError:
         if target is not None:
             target.abandon()
@@ -126,7 +126,7 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
             raise
         _stopped(target, counts, f"error: {type(err).__name__}: {one_line(err)}"
                  if not isinstance(err, LoyaltyRulesError) else f"error: {one_line(err)}")
-        sys.exit(EXIT_FAILED)
+        _end(EXIT_FAILED, workers)
     read, rejected = counts["read"], counts["rejected"]
     if rejected:
         click.echo(f"{read} read, {read - rejected} evaluated, {rejected} rejected", err=True)
@@ -176,6 +176,16 @@ def _skip_done(records: Iterator[Any], last_id: str, counts: dict[str, int]) -> 
             return
     raise UsageError(f"--resume: customer {last_id!r}, the last one in the partial output, "
                      "is not in the input: is it the same input?")
+
+
+def _end(status: int, workers: int) -> None:
+    """Exit with `status`; with workers, at once: the interpreter's normal exit would wait for
+    the pool's queue threads, which a stopped pool may never release (its workers are gone)."""
+    if workers > 1:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
 
 
 def _stopped(target: OutputFile | None, counts: dict[str, int], why: str) -> None:
