@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import click
 
+from .backtest import backtest
 from .common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, guarded
 from .evaluate import evaluate
 from .inventory import guidance, list_plugins, validate
@@ -24,7 +25,7 @@ def main() -> None:
     """Turn customer-management practice into daily, explained actions."""
 
 
-for command in (evaluate, validate, guidance, list_plugins, run_scenario_tests):
+for command in (evaluate, validate, guidance, list_plugins, run_scenario_tests, backtest):
     main.add_command(command)
 main.add_command(uplift)
 main.add_command(report)

@@ -19,6 +19,7 @@ import click
 from ..errors import Interrupted, LoyaltyRulesError, UsageError, one_line
 from ..io.output import FORMATS, OutputFile, Writer
 from .common import EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE, _parameters, guarded, interrupted
+from .populating import build_population, split_parameters
 
 
 @click.command()
@@ -39,6 +40,12 @@ from .common import EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE, _parameters, guarded
               help="Write to a file instead of standard output (only once the run completes).")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
               help="Processes to evaluate with; default: the machine's cores.")
+@click.option("--population", "population_file", type=click.Path(path_type=Path, dir_okay=False),
+              metavar="FILE", help="Reuse this population file if it exists, else compute the "
+              "population and save it there (docs/population.md).")
+@click.option("--no-population", is_flag=True,
+              help="Judge every customer alone: no first pass, no key_account, pyramid, "
+                   "value_percentile or p_active; dormant by CRM-02's interval rule.")
 @click.option("--holdout", type=click.FloatRange(0, 1, max_open=True), metavar="SHARE",
               help="Withhold the recommendations of this share of customers (needs --salt).")
 @click.option("--salt", metavar="TEXT",
@@ -55,9 +62,13 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
              rulesets: tuple[Path, ...], params: tuple[str, ...], fmt: str | None,
              locale: str | None, output: Path | None, workers: int | None,
              holdout: float | None, salt: str | None, experiment_file: Path | None,
-             resume: bool) -> None:
+             population_file: Path | None, no_population: bool, resume: bool) -> None:
     """Evaluate customers (JSON Lines, JSON, or a folder with customers.csv + events.csv;
-    `-` reads JSON Lines from standard input)."""
+    `-` reads JSON Lines from standard input).
+
+    By default the whole input is read twice: first to compute the population (value ranks,
+    the pyramid, key accounts, the activity model behind p_active), then to evaluate.
+    """
     from ..engine.engine import Engine, as_date
     from ..engine.parallel import evaluate_parallel, read_records
     from ..io.progress import Progress
@@ -73,8 +84,16 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
     for path in paths:
         if str(path) != "-" and not path.exists():
             raise UsageError(f"{path}: no such file or folder")
-    engine = Engine(plugins=plugins, rulesets=rulesets, parameters=_parameters(params),
-                    locale=locale)
+    engine_params, population_params = split_parameters(_parameters(params))
+    if no_population and (population_file or population_params):
+        raise UsageError("--no-population excludes --population and population.* parameters")
+    zone = _zone(engine_params)
+    population = None
+    if not no_population:
+        population = build_population(paths, day, population_params, population_file,
+                                      lambda: read_customers(*paths, zone=zone))
+    engine = Engine(plugins=plugins, rulesets=rulesets, parameters=engine_params,
+                    locale=locale, population=population)
     _warn_if_bare(engine)
     target = OutputFile(output, fmt, resume) if output else None
     stream = target.stream if target else sys.stdout
@@ -91,7 +110,8 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
 
                 engines = arm_engines(experiment, engine, lambda arm: Engine(
                     plugins=(*plugins, *arm.plugins), rulesets=(*rulesets, *arm.rulesets),
-                    parameters={**_parameters(params), **arm.parameters}, locale=locale))
+                    parameters={**engine_params, **arm.parameters}, locale=locale,
+                    population=population))
                 if records is None:
                     records = (read_customers(*paths, zone=engine.zone) if workers == 1
                                else read_records(*paths, zone=engine.zone))
@@ -131,6 +151,16 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
     if rejected:
         click.echo(f"{read} read, {read - rejected} evaluated, {rejected} rejected", err=True)
         sys.exit(EXIT_REJECTED)
+
+
+def _zone(parameters: dict[str, Any]) -> Any:
+    """The business's time zone from the command's parameters (for the population pass)."""
+    from ..facts.parameters import business_zone
+
+    try:
+        return business_zone(str(parameters.get("profile.timezone", "UTC")))
+    except ValueError as exc:
+        raise UsageError(f"parameter 'profile.timezone': {exc}") from None
 
 
 def _warn_if_bare(engine: Any) -> None:

@@ -26,6 +26,7 @@ from ..language.bounds import bad_placeholders
 from ..language.source import load_yaml, read_text
 from ..language.validation import declare_derived, parse_ruleset, ruleset_files
 from ..plugins.registry import Registry
+from .limits import Limits, split_limits
 
 RESERVED = {"fact", "id", "sid", "derived", "attributes", "profile", "policy", *ITEM_FIELDS}
 #: values every script may name besides the recommendation's params
@@ -40,6 +41,7 @@ class Setup:
     profile: ProfileParameters
     policy: ContactPolicy
     vocabulary: Vocabulary
+    limits: Limits = Limits()
 
 
 def vocabulary_of(registry: Registry) -> Vocabulary:
@@ -195,5 +197,6 @@ def build_setup(registry: Registry, extra_rulesets: Iterable[str | Path],
     rulesets = load_rulesets(_sources(registry, extra_rulesets), vocabulary)
     scripts = gather_scripts(registry, rulesets)
     check_scripts(rulesets, scripts)
+    limits, overrides = split_limits(overrides)
     parameters, profile, policy = resolve_parameters(rulesets, overrides)
-    return Setup(tuple(rulesets), scripts, parameters, profile, policy, vocabulary)
+    return Setup(tuple(rulesets), scripts, parameters, profile, policy, vocabulary, limits)

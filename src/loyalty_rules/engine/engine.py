@@ -17,37 +17,23 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pluggy
 
 from ..decisions.model import Decision
 from ..errors import RecordError, UsageError
-from ..facts.models import Customer
+from ..facts.models import Customer, as_date
 from ..facts.parameters import business_zone
-from ..io.reading import EARLIEST_DATE, LATEST_DATE, Rejected, parse_customer, record_id
+from ..io.reading import Rejected, parse_customer, record_id
 from ..language.compiler import Program, compile_rulesets
 from ..plugins.manager import get_plugin_manager
 from ..plugins.registry import Registry, collect
+from ..population import Population
 from .building import Setup, build_setup
 from .evaluation import evaluate_batch
 from .host import RuleHost
 
 CORE = "core"
-
-
-def as_date(value: dt.date | str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        day = value.date()
-    elif isinstance(value, dt.date):
-        day = value
-    else:
-        try:
-            day = dt.date.fromisoformat(str(value))
-        except ValueError:
-            raise UsageError(f"as_of: expected a date YYYY-MM-DD, got {value!r}") from None
-    if not EARLIEST_DATE <= day <= LATEST_DATE:
-        raise UsageError(f"as_of: {day} is outside the dates the engine computes with, "
-                         f"{EARLIEST_DATE}..{LATEST_DATE}")
-    return day
 
 
 class Engine:
@@ -60,11 +46,15 @@ class Engine:
     :param locale: force the scripts' language (``"en"``/``"zh"``); default: the customer's.
     :param plugin_manager: a ready plugin manager (tests); default: `get_plugin_manager()`.
     :param batch_size: customers per durable_rules call in `evaluate_many`.
+    :param population: the customer base (`Population.from_customers`): adds each customer's
+        `key_account`, `pyramid`, `value_percentile` and `p_active`, and derives `dormant`
+        from `p_active` (docs/population.md). Default: none, every customer judged alone.
     """
 
     def __init__(self, *, plugins: Iterable[str] = (), rulesets: Iterable[str | Path] = (),
                  parameters: Mapping[str, Any] | None = None, locale: str | None = None,
-                 plugin_manager: pluggy.PluginManager | None = None, batch_size: int = 200):
+                 plugin_manager: pluggy.PluginManager | None = None, batch_size: int = 200,
+                 population: Population | None = None):
         if locale not in (None, "en", "zh"):
             raise UsageError(f"locale: expected en or zh, got {locale!r}")
         if batch_size < 1:
@@ -80,6 +70,10 @@ class Engine:
         self.batch_size = batch_size
         self.registry: Registry = collect(self.plugin_manager, self.plugins)
         self.setup: Setup = build_setup(self.registry, list(rulesets), dict(parameters or {}))
+        self.population = population
+        if population is not None and population.tier_min_spend is not None:
+            self.setup = attrs.evolve(self.setup,
+                                      profile=population.tier_parameters(self.setup.profile))
         self.program: Program = compile_rulesets(self.setup.rulesets, self.setup.parameters)
         self._host = RuleHost(self.program)
         #: the business's time zone (`profile.timezone`), for date-times with an offset
@@ -93,7 +87,7 @@ class Engine:
     def _customer(self, customer: Customer | Mapping[str, Any]) -> Customer:
         if isinstance(customer, Customer):
             return customer
-        return parse_customer(customer, self.zone)
+        return parse_customer(customer, zone=self.zone)
 
     def evaluate(self, customer: Customer | Mapping[str, Any], as_of: dt.date | str,
                  *, locale: str | None = None) -> Decision:
@@ -122,7 +116,7 @@ class Engine:
         for item in customers:
             if isinstance(item, Mapping):
                 try:
-                    item = parse_customer(item, self.zone)
+                    item = parse_customer(item, zone=self.zone)
                 except RecordError as err:
                     item = Rejected(err.problems, record_id(item))
             pending.append(item)
@@ -144,4 +138,4 @@ class Engine:
         if locale not in (None, "en", "zh"):
             raise UsageError(f"locale: expected en or zh, got {locale!r}")
         return evaluate_batch(self._host, self.program, self.setup, self.registry, customers,
-                              as_of, locale or self.locale, self._order)
+                              as_of, locale or self.locale, self._order, self.population)

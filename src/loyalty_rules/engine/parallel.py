@@ -71,13 +71,14 @@ class EngineRecipe:
     batch_size: int
     plugin_modules: tuple[tuple[str, Any], ...] | None = None
     engine_class: Any = None  # the engine's own class, pickled by reference
+    population: Any = None  # the engine's Population, if any
 
     @classmethod
     def of(cls, engine: Engine) -> EngineRecipe:
         rulesets, parameters, default_manager = engine._construction
         modules = None if default_manager else _plugin_modules(engine.plugin_manager)
         recipe = cls(engine.plugins, rulesets, parameters, engine.locale, engine.batch_size,
-                     modules, type(engine))
+                     modules, type(engine), getattr(engine, "population", None))
         try:
             pickle.dumps(recipe)
         except Exception as exc:
@@ -99,7 +100,8 @@ class EngineRecipe:
                 manager.register(plugin, name=name)
         return self.engine_class(plugins=self.plugins, rulesets=self.rulesets,
                       parameters=dict(self.parameters), locale=self.locale,
-                      plugin_manager=manager, batch_size=self.batch_size)
+                      plugin_manager=manager, batch_size=self.batch_size,
+                      **({"population": self.population} if self.population is not None else {}))
 
 
 def _plugin_modules(manager: Any) -> tuple[tuple[str, Any], ...]:
@@ -157,7 +159,7 @@ def _parse(item: Customer | Mapping[str, Any] | RawLine, zone: Any) -> Customer 
     if isinstance(item, RawLine):
         return parse_line(item.text, item.file, item.line, zone)
     try:
-        return parse_customer(item, zone)
+        return parse_customer(item, zone=zone)
     except RecordError as err:
         return Rejected(err.problems, record_id(item))
 

@@ -11,7 +11,11 @@ from typing import Any, ClassVar, Union
 
 import attrs
 
-from ..errors import Problem, RecordError
+from ..errors import Problem, RecordError, UsageError
+
+#: The dates the engine computes with. Outside them date arithmetic (windows of days before
+#: and after) would leave the calendar; ``0001-01-01`` is a common "no date" placeholder.
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 PERSONALITIES = ("dominant", "analytical", "social")
 
@@ -194,3 +198,20 @@ class Customer:
 
     def events_of(self, cls: type) -> list[Any]:
         return [e for e in self.events if isinstance(e, cls)]
+
+
+def as_date(value: dt.date | str) -> dt.date:
+    """An `as_of` date from a date, a date-time or ``YYYY-MM-DD``; `UsageError` otherwise."""
+    if isinstance(value, dt.datetime):
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise UsageError(f"as_of: expected a date YYYY-MM-DD, got {value!r}") from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise UsageError(f"as_of: {day} is outside the dates the engine computes with, "
+                         f"{EARLIEST_DATE}..{LATEST_DATE}")
+    return day

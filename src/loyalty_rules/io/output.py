@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from ..decisions.model import Decision
 from ..errors import UsageError
 
@@ -20,8 +22,8 @@ CSV_COLUMNS = ("customer_id", "as_of", "segment", "loyalty_stage", "tier", "acti
 
 
 def _dumps(data: Any) -> str:
-    # strict JSON: a non-finite number is an error here, never `Infinity` in the output
-    return json.dumps(data, ensure_ascii=False, sort_keys=False, allow_nan=False)
+    """Compact JSON, UTF-8 text as is (not escaped), keys in their order."""
+    return orjson.dumps(data).decode()
 
 
 def _json(decision: Decision) -> str:

@@ -1,0 +1,58 @@
+"""What `evaluate` and `backtest` share about the population: `population.*` parameters, the
+first pass over the input (with a progress bar), and `--population FILE` (reuse or save)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import UsageError
+
+PREFIX = "population."
+
+
+def split_parameters(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`--param` values → (the engine's, the population's without their prefix)."""
+    engine = {k: v for k, v in values.items() if not k.startswith(PREFIX)}
+    population = {k[len(PREFIX):]: v for k, v in values.items() if k.startswith(PREFIX)}
+    return engine, population
+
+
+def build_population(paths: tuple[Path, ...], as_of: dt.date, parameters: dict[str, Any],
+                     saved: Path | None,
+                     customers: Callable[[], Iterable[Any]] | None = None) -> Any:
+    """The population for `paths` as of `as_of`: read from `saved` when that file exists,
+    else computed in a first pass over the input (and written to `saved` when given).
+
+    `customers` gives the records to compute from (default: `read_customers(*paths)`).
+    """
+    from ..io.progress import Progress
+    from ..io.reading import read_customers
+    from ..population import Population
+
+    if saved is not None and saved.exists():
+        if parameters:
+            raise UsageError(f"--population {saved}: the file exists and is reused as is; "
+                             "population.* parameters apply when it is computed (remove the "
+                             "file to compute it again)")
+        population = Population.load(saved)
+        if population.as_of != as_of:
+            click.echo(f"note: {saved} was computed as of {population.as_of.isoformat()}, "
+                       f"evaluating as of {as_of.isoformat()}", err=True)
+        return population
+    if any(str(p) == "-" for p in paths):
+        raise UsageError("standard input can be read only once: give --population FILE "
+                         "(an existing population) or --no-population")
+    with Progress(paths, label="population") as progress:
+        def counted(_: Any) -> None:
+            progress.advance()
+        records = customers() if customers is not None else read_customers(*paths)
+        population = Population.from_customers(records, as_of, parameters,
+                                               on_customer=counted)
+    if saved is not None:
+        population.save(saved)
+    return population
