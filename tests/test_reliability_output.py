@@ -237,7 +237,8 @@ def test_python_m_loyalty_rules_runs_the_command_line():
 
 def test_standard_input_is_read_as_json_lines():
     result = CliRunner().invoke(main, ["evaluate", "-", "--as-of", "2026-11-22", "--format",
-                                       "jsonl"], input='{"id": "A"}\n{"id": 1.5}\n')
+                                       "jsonl", "--no-population"],
+                                input='{"id": "A"}\n{"id": 1.5}\n')
     assert result.exit_code == 1, result.output
     assert [json.loads(x)["customer_id"] for x in result.stdout.splitlines()] == ["A"]
     assert "<stdin>:2: id: expected a string (or an integer)" in result.stderr
