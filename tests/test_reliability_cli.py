@@ -32,8 +32,8 @@ def _run(*args: str, **kwargs):
     ("profile.dormancy_factor=.nan", "error: --param 'profile.dormancy_factor=.nan': expected a "
                                      "finite number"),
     ("profile.dormancy_factor=.inf", "error: --param 'profile.dormancy_factor=.inf': expected"),
-    ("profile.dormancy_facto=3", "error: unknown parameter 'profile.dormancy_facto'; did you "
-                                 "mean 'profile.dormancy_factor'?"),
+    ("profile.dormancy_facto=3", "error: unknown parameter 'profile.dormancy_facto' (did you "
+                                 "mean 'profile.dormancy_factor'?)"),
 ])
 def test_param_errors_are_one_line(customers, param, message):
     result = _run("evaluate", str(customers), "--as-of", "2026-11-22", "--param", param)

@@ -14,8 +14,10 @@ from ..language.model import Ruleset
 from ..language.validation import ruleset_files
 from ..plugins.manager import get_plugin_manager, installed_plugins, plugin_entry_points
 from ..plugins.registry import collect
+from .layering import apply_overrides, check_declarations
 from .building import (
     _sources,
+    plugin_actions,
     check_scripts,
     gather_scripts,
     load_rulesets,
@@ -52,7 +54,10 @@ def validate_paths(paths: Iterable[str | Path], plugins: Sequence[str] | None = 
     installed = load_rulesets(others, vocabulary)
     rulesets = load_rulesets([(None, f) for f in files], vocabulary)
     _names_taken(rulesets, installed)
+    check_declarations(installed + rulesets, plugin_actions(registry))
     check_scripts(rulesets, gather_scripts(registry, installed + rulesets))
+    layered, _ = apply_overrides(installed + rulesets)
+    rulesets = [rs for rs in layered if rs.plugin is None and Path(rs.file).resolve() in given]
     parameters = {rs.name: {p.name: p.default for p in rs.parameters.values()}
                   for rs in rulesets}
     _engine_accepts(rulesets, compile_rulesets(rulesets, parameters))

@@ -36,6 +36,14 @@ from .host import RuleHost
 CORE = "core"
 
 
+def rule_order(program: Program) -> dict[str, int]:
+    """The order ties resolve in: the deployment's own rulesets (files, not plugins) first,
+    then the core's and packs', each in ruleset order. So a custom rule recommending the same
+    action at the same priority as a core rule wins (docs/rulesets.md, "Layering")."""
+    keys = sorted(program.rules, key=lambda key: program.rules[key].ruleset.plugin is not None)
+    return {key: n for n, key in enumerate(keys)}
+
+
 class Engine:
     """Compiled rulesets on a private durable_rules host, ready to evaluate customers.
 
@@ -78,7 +86,7 @@ class Engine:
         self._host = RuleHost(self.program)
         #: the business's time zone (`profile.timezone`), for date-times with an offset
         self.zone = business_zone(self.setup.profile.timezone)
-        self._order = {key: n for n, key in enumerate(self.program.rules)}
+        self._order = rule_order(self.program)
 
     @property
     def rulesets(self) -> tuple[Any, ...]:

@@ -19,6 +19,7 @@ from ..decisions.model import Decision, Recommendation
 from ..errors import EngineError, Interrupted, Problem, RecordError, one_line
 from ..facts.models import Customer
 from ..facts.profile import Item, derive_profile
+from ..facts.queries import query_facts
 from ..io.reading import Rejected, attribute_date
 from ..language.compiler import CUSTOMER, CompiledRule, Program
 from ..language.model import (
@@ -87,6 +88,8 @@ def prepare(customer: Customer, as_of: dt.date, setup: Setup, registry: Registry
     if too_many is not None:
         raise RecordError([too_many])
     values = dict(profile.values)
+    if setup.queries or setup.items:
+        values.update(query_facts(customer, as_of, setup.queries, setup.items))
     if population is not None:  # the customer's standing in the base (docs/population.md)
         values.update(standing(customer, as_of, values, population))
     for name, space in setup.vocabulary.namespaces.items():
@@ -225,7 +228,7 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
             result = evaluate_value(value, fact, rule, setup)
             if result is not None:
                 params[name] = result
-        spec = registry.actions[then.action]
+        spec = setup.vocabulary.actions[then.action]
         channel = then.channel or (customer.preferred_channel if spec.outbound else None) \
             or spec.default_channel
         if number:
@@ -247,7 +250,7 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
             recommendation_id(customer.id, rule.ruleset.name, rule.rule.id, trigger.key),
             role, overdue, trigger.key))
     already = setup.policy.recent_contacts(customer, as_of)
-    kept, suppressed = arbitrate(candidates, registry.actions, setup.policy, already)
+    kept, suppressed = arbitrate(candidates, setup.vocabulary.actions, setup.policy, already)
     profile = {k: v for k, v in prepared.profile.items() if k not in PRIVATE_PROFILE_KEYS}
     if prepared.derived:
         profile["derived"] = dict(sorted(prepared.derived.items()))  # by name, not firing order

@@ -9,16 +9,12 @@ YAML, and names the file, line and `$`-path of the first condition past them.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
 #: `any`, `all` and `not` (and a list, which is an `all`) nested inside one another.
 MAX_CONDITION_DEPTH = 12
 
-#: What a script template may name: `{identifier}`, nothing else (no format spec, no index).
-_BRACED = re.compile(r"\{([^{}]*)\}")
-_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def condition_too_deep(data: Any, path: str) -> tuple[str, str] | None:
@@ -45,13 +41,6 @@ def condition_too_deep(data: Any, path: str) -> tuple[str, str] | None:
                            "derive a named fact")
         stack += [(child, child_path, depth + 1) for child, child_path in children]
     return None
-
-
-def bad_placeholders(template: str) -> list[str]:
-    """Every `{...}` in a template that is not `{identifier}` (`{Name}`, `{ due }`, `{0}`,
-    `{name:>9}`): such text would reach the customer as is."""
-    return [f"{{{inner}}}" for inner in _BRACED.findall(template)
-            if not _IDENTIFIER.fullmatch(inner)]
 
 
 def non_finite(data: Any, path: str = "$") -> list[str]:

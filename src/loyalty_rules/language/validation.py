@@ -7,7 +7,6 @@ from the registry, so plugins extend what a ruleset may name.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -15,7 +14,11 @@ from typing import Any
 
 from ..errors import Problem, RulesetError
 from ..facts.models import CHANNELS, LOCALES
+from ..facts.models import EVENT_TYPES
 from ..facts.profile import ITEM_FIELDS
+from ..facts.queries import ITEM_PREFIXES, event_fields
+from .checker import NAME, Checker, a, hint, kind, type_phrase
+from .declarations import parse_actions, parse_guidelines, parse_overrides, parse_queries
 from .model import (
     COMPARISONS,
     AllOf,
@@ -36,80 +39,24 @@ from .model import (
     Vocabulary,
     value_type,
 )
-from .bounds import bad_placeholders, condition_too_deep, non_finite
+from .bounds import condition_too_deep, non_finite
+from .scripts import stray_braces
 from .source import Lines, load_yaml, read_text
 
-TOP_KEYS = ("ruleset", "version", "description", "guidance", "parameters", "rules", "scripts")
+TOP_KEYS = ("ruleset", "version", "description", "guidance", "parameters", "queries",
+            "guidelines", "actions", "overrides", "rules", "scripts")
 RULE_KEYS = ("id", "description", "guidance", "for_each", "when", "then")
 RECOMMEND_KEYS = ("recommend", "priority", "channel", "due_in_days", "params", "script")
 DERIVE_KEYS = ("derive", "value")
-NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$")
 RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-GUIDANCE_ID = re.compile(r"^(EXP|LOY|CRM|CMP|IND)-[A-Z0-9-]*[0-9]{2}$")
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 NUMERIC = ("integer", "number")
 
 
-def _hint(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-class _Checker:
+class _Checker(Checker):
     def __init__(self, file: str, lines: Lines, vocabulary: Vocabulary):
-        self.file, self.lines, self.vocab = file, lines, vocabulary
-        self.problems: list[Problem] = []
+        super().__init__(file, lines, vocabulary)
         self.parameters: dict[str, Parameter] = {}
-
-    def error(self, path: str, message: str) -> None:
-        self.problems.append(Problem(message, file=self.file, line=self.lines(path), path=path))
-
-    def keys(self, data: Mapping[str, Any], allowed: Iterable[str], path: str) -> None:
-        allowed = tuple(allowed)
-        for key in data:
-            if key not in allowed:
-                self.error(f"{path}.{key}", f"unknown key{_hint(str(key), allowed)}; "
-                           f"expected one of {', '.join(allowed)}")
-
-    def mapping(self, data: Any, path: str) -> Mapping[str, Any] | None:
-        if not isinstance(data, Mapping):
-            self.error(path, f"expected a mapping, got {_kind(data)}")
-            return None
-        return data
-
-    def text(self, data: Mapping[str, Any], key: str, path: str, required: bool = False,
-             default: str = "") -> str:
-        value = data.get(key)
-        if value is None:
-            if required:
-                self.error(f"{path}.{key}" if path != "$" or key else path,
-                           "missing required key")
-            return default
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            self.error(f"{path}.{key}", f"expected a string, got {_kind(value)}")
-            return default
-        return str(value)
-
-    def guidance(self, data: Mapping[str, Any], path: str, required: bool) -> tuple[str, ...]:
-        value = data.get("guidance")
-        if value is None:
-            if required:
-                self.error(f"{path}.guidance" if path != "$" else "$.guidance",
-                           "missing required key: every rule cites the guidance it implements")
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not value:
-            self.error(f"{path}.guidance", "expected a non-empty list of guidance IDs")
-            return ()
-        ids = []
-        for index, item in enumerate(value):
-            if not isinstance(item, str) or not GUIDANCE_ID.match(item):
-                self.error(f"{path}.guidance[{index}]",
-                           f"not a guidance ID: {item!r} (expected e.g. EXP-08, IND-AUTO-03)")
-            else:
-                ids.append(item)
-        return tuple(ids)
 
     # -- parameters ---------------------------------------------------------------------------
 
@@ -132,7 +79,7 @@ class _Checker:
                 continue
             default = spec["default"]
             if value_type(default) not in ("boolean", "integer", "number", "string", "list"):
-                self.error(f"{path}.default", f"unsupported parameter type {_kind(default)}")
+                self.error(f"{path}.default", f"unsupported parameter type {kind(default)}")
                 continue
             self.parameters[name] = Parameter(name, default, str(spec.get("description", "")))
 
@@ -140,7 +87,7 @@ class _Checker:
 
     def param_ref(self, name: Any, path: str) -> ParamRef | None:
         if not isinstance(name, str) or name not in self.parameters:
-            self.error(path, f"unknown parameter {name!r}{_hint(str(name), self.parameters)}; "
+            self.error(path, f"unknown parameter {name!r}{hint(str(name), self.parameters)}; "
                        "declare it under `parameters`")
             return None
         return ParamRef(name)
@@ -177,7 +124,7 @@ class _Checker:
         spec = self.vocab.computations.get(name) if isinstance(name, str) else None
         if spec is None:
             self.error(f"{path}.compute", f"unknown computation {name!r}"
-                       f"{_hint(str(name), self.vocab.computations)}; known: "
+                       f"{hint(str(name), self.vocab.computations)}; known: "
                        f"{', '.join(sorted(self.vocab.computations))}")
             return None
         args = []
@@ -207,9 +154,21 @@ class _Checker:
             self.error(path, f"{text!r} is only readable in a rule with `for_each: {head}`")
         elif head == "derived":
             self.error(path, f"no rule derives {text.partition('.')[2]!r}")
+        elif head == "query":
+            self.error(path, f"no query {text.partition('.')[2]!r} is declared under `queries:`"
+                       f"{hint(text.partition('.')[2], self.vocab.queries)}")
+        elif head in EVENT_TYPES or any(head == p + e for p in ITEM_PREFIXES for e in EVENT_TYPES):
+            event = head if head in EVENT_TYPES else head.partition("_")[2]
+            fields = event_fields(event)
+            tail = text.partition(".")[2]
+            guess = hint(tail, fields) if tail not in fields else ""
+            self.error(path, f"unknown field {text!r}: the latest {event} is read as "
+                       f"'last_{event}.FIELD' (the first as 'first_{event}.FIELD'), FIELD one of "
+                       f"{', '.join(fields)}{guess}; days since the last {event}: "
+                       f"'last_{event}.days_ago'")
         else:
             self.error(path, f"unknown field {text!r}"
-                       f"{_hint(text, self.vocab.field_names(for_each))}")
+                       f"{hint(text, self.vocab.field_names(for_each))}")
 
     # -- conditions ---------------------------------------------------------------------------
 
@@ -264,7 +223,7 @@ class _Checker:
         for op, operand in raw.items():
             sub = f"{path}.{op}"
             if op not in COMPARISONS:
-                self.error(sub, f"unknown operator {op!r}{_hint(str(op), COMPARISONS)}; "
+                self.error(sub, f"unknown operator {op!r}{hint(str(op), COMPARISONS)}; "
                            f"expected one of {', '.join(COMPARISONS)}")
                 continue
             node = self.operand(name, ftype, closed, op, operand, sub)
@@ -304,7 +263,7 @@ class _Checker:
                 self.error(path, f"{op} takes a single value; use `in` for a list")
                 return None
             if op in ("lt", "lte", "gt", "gte") and ftype not in NUMERIC + ("any",):
-                self.error(path, f"{op} compares numbers; {field!r} is a {ftype}")
+                self.error(path, f"{op} compares numbers; {field!r} is {a(ftype)}")
                 return None
             if not self.typed(field, ftype, closed, value, path):
                 return None
@@ -317,10 +276,11 @@ class _Checker:
                 or (ftype in NUMERIC and actual in NUMERIC)
                 or (ftype == "date" and actual == "string"))
         if not fits:
-            self.error(path, f"{field!r} is a {ftype}; {value!r} is a {actual}")
+            self.error(path, f"{field!r} is {type_phrase(field, ftype)}; {value!r} is "
+                       f"{a(actual)}")
             return False
         if closed and value not in closed:
-            self.error(path, f"{value!r} is not a value of {field!r}{_hint(str(value), closed)}; "
+            self.error(path, f"{value!r} is not a value of {field!r}{hint(str(value), closed)}; "
                        f"expected one of {', '.join(closed)}")
             return False
         return True
@@ -374,6 +334,13 @@ class _Checker:
                 return None
             value = self.value(data.get("value", True), f"{path}.value", for_each)
             return Derive(name, value) if value is not None else None
+        if isinstance(data.get("recommend"), str) and "." in data["recommend"] and \
+                data["recommend"] not in self.vocab.actions:
+            self.error(f"{path}.recommend", f"unknown action {data['recommend']!r}"
+                       f"{hint(data['recommend'], self.vocab.actions)}: declare it under "
+                       "`actions:` in a ruleset (lever, channel, urgent, role, scripts); a "
+                       "Python plugin is needed only for new computations or facts")
+            return None
         if "recommend" not in data:
             self.error(path, "expected `recommend: ACTION` or `derive: NAME`")
             return None
@@ -382,7 +349,8 @@ class _Checker:
         ok = True
         if not isinstance(action, str) or action not in self.vocab.actions:
             self.error(f"{path}.recommend", f"unknown action {action!r}"
-                       f"{_hint(str(action), self.vocab.actions)}")
+                       f"{hint(str(action), self.vocab.actions)}"
+                       f"{'' if hint(str(action), self.vocab.actions) else _DECLARE}")
             ok = False
         priority = self.integer(data, "priority", path, 50, 0, 100)
         due = self.integer(data, "due_in_days", path, 0, 0, 3650)
@@ -446,8 +414,8 @@ class _Checker:
         return result
 
 
-def _kind(value: Any) -> str:
-    return "null" if value is None else value_type(value)
+_DECLARE = ("; declare your own under `actions:` (a Python plugin is needed only for new "
+            "computations or facts)")
 
 
 def placeholders(template: str) -> list[str]:
@@ -455,9 +423,19 @@ def placeholders(template: str) -> list[str]:
 
 
 def declare_derived(data: Any, vocabulary: Vocabulary) -> None:
-    """Make the names a ruleset's rules derive known before any rule is read, so rules may
-    read `derived.NAME` in any order, in this file or another."""
-    raw_rules = data.get("rules") if isinstance(data, Mapping) else None
+    """Make the names a ruleset declares known before any rule is read, so rules may read
+    `derived.NAME` and `query.NAME`, cite declared guidance and recommend declared actions, in
+    any order, in this file or another. Problems are reported when the file itself is read."""
+    if not isinstance(data, Mapping):
+        return
+    silent = Checker("", Lines(), vocabulary)
+    for gid, guideline in parse_guidelines(silent, data.get("guidelines")).items():
+        vocabulary.guidelines.setdefault(gid, guideline)
+    for name, query in parse_queries(silent, data.get("queries")).items():
+        vocabulary.queries.setdefault(name, query)
+    for name, action in parse_actions(silent, data.get("actions"), {}).items():
+        vocabulary.actions.setdefault(name, action)
+    raw_rules = data.get("rules")
     for raw in raw_rules if isinstance(raw_rules, list) else []:
         then = raw.get("then") if isinstance(raw, Mapping) else None
         if isinstance(then, Mapping) and isinstance(then.get("derive"), str):
@@ -469,7 +447,7 @@ def parse_ruleset(data: Any, lines: Lines, file: str, vocabulary: Vocabulary,
     """Validate parsed YAML against the vocabulary; raise RulesetError with every problem."""
     check = _Checker(file, lines, vocabulary)
     if not isinstance(data, Mapping):
-        raise RulesetError([Problem(f"a ruleset is a mapping, got {_kind(data)}", file=file,
+        raise RulesetError([Problem(f"a ruleset is a mapping, got {kind(data)}", file=file,
                                     line=1, path="$")])
     check.keys(data, TOP_KEYS, "$")
     for where in non_finite(data):
@@ -483,9 +461,16 @@ def parse_ruleset(data: Any, lines: Lines, file: str, vocabulary: Vocabulary,
     guidance = check.guidance(data, "$", required=False)
     check.parse_parameters(data.get("parameters"))
     declare_derived(data, vocabulary)
+    guidelines = parse_guidelines(check, data.get("guidelines"))
+    queries = parse_queries(check, data.get("queries"))
+    declared_scripts: dict[str, dict[str, str]] = {}
+    actions = parse_actions(check, data.get("actions"), declared_scripts)
+    overrides = parse_overrides(check, data.get("overrides"))
     raw_rules = data.get("rules")
     rules: list[Rule] = []
-    if not isinstance(raw_rules, list) or not raw_rules:
+    if raw_rules is None and (overrides or actions):
+        pass  # a layer over other rulesets, or a file of actions, may have no rules
+    elif not isinstance(raw_rules, list) or not raw_rules:
         check.error("$.rules" if "rules" in data else "$",
                     "expected `rules:` with a non-empty list of rules")
     else:
@@ -502,19 +487,19 @@ def parse_ruleset(data: Any, lines: Lines, file: str, vocabulary: Vocabulary,
                 ids[raw_id] = lines(f"{path}.id")
             if rule is not None and not duplicate:
                 rules.append(rule)
-    scripts = check.scripts(data.get("scripts"))
+    scripts = {**declared_scripts, **check.scripts(data.get("scripts"))}
     for key, texts in scripts.items():
         for locale, text in texts.items():
             if text.count("{") != text.count("}"):
                 check.error(f"$.scripts.{key}.{locale}", "unbalanced braces in the template")
-            for bad in bad_placeholders(text):
+            for bad in stray_braces(text):
                 check.error(f"$.scripts.{key}.{locale}", f"placeholder {bad} is not "
                             "{identifier} (lower-case letters, digits and _): it would reach "
                             "the customer as written")
     if check.problems:
         raise RulesetError(check.problems)
     return Ruleset(name, version, description, guidance, check.parameters, tuple(rules),
-                   scripts, file, plugin)
+                   scripts, file, plugin, queries, actions, guidelines, overrides)
 
 
 def load_ruleset_text(text: str, file: str, vocabulary: Vocabulary,
