@@ -13,8 +13,10 @@ import click
 from .backtest import backtest
 from .common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, guarded
 from .evaluate import evaluate
+from .explain import explain
 from .inventory import guidance, list_plugins, validate
 from .report import report
+from .rules import computations, rules
 from .scenarios import run_scenario_tests
 from .uplift import uplift
 
@@ -29,5 +31,8 @@ for command in (evaluate, validate, guidance, list_plugins, run_scenario_tests, 
     main.add_command(command)
 main.add_command(uplift)
 main.add_command(report)
+main.add_command(explain)
+main.add_command(rules)
+main.add_command(computations)
 
 __all__ = ["EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "guarded", "main"]

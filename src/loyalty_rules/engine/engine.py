@@ -13,9 +13,10 @@ Evaluation depends only on the input and `as_of`: never on the clock.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
@@ -32,6 +33,9 @@ from ..population import Population
 from .building import Setup, build_setup
 from .evaluation import evaluate_batch
 from .host import RuleHost
+
+if TYPE_CHECKING:
+    from .explaining import Explanation
 
 CORE = "core"
 
@@ -87,6 +91,20 @@ class Engine:
         #: the business's time zone (`profile.timezone`), for date-times with an offset
         self.zone = business_zone(self.setup.profile.timezone)
         self._order = rule_order(self.program)
+
+    def explain(self, customer: Customer | Mapping[str, Any], as_of: dt.date | str,
+                action: str | None = None) -> Explanation:
+        """Why (and why not): every rule — or every rule recommending `action` — with whether
+        it fired, the first condition that failed and the values it read, or what displaced
+        its recommendation. The decision itself is the engine's, as in `evaluate`."""
+        from .explaining import explain
+
+        actions = self.setup.vocabulary.actions
+        if action is not None and action not in actions:
+            close = difflib.get_close_matches(action, list(actions), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UsageError(f"unknown action {action!r}{hint}")
+        return explain(self, self._customer(customer), as_date(as_of), action)
 
     @property
     def rulesets(self) -> tuple[Any, ...]:

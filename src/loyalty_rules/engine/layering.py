@@ -11,6 +11,7 @@ kept (`Layering`) for `loyalty-rules rules` and `explain`.
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -162,3 +163,33 @@ def queries_read(rulesets: Iterable[Ruleset]) -> tuple[dict[str, EventQuery],
                 if item is not None:
                     items.setdefault(item.name, item)
     return named, tuple(items.values())
+
+
+def _near(file: str) -> str:
+    """A file relative to the working folder when it is under it."""
+    try:
+        return str(Path(file).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return file
+
+
+def effective_rules(engine: Any) -> list[dict[str, Any]]:
+    """Every rule of an engine, active ones in evaluation order then the disabled ones: its
+    action (or the fact it derives), priority, source (plugin or file) and what overrides it."""
+    from ..language.model import Derive
+
+    def row(key: str, ruleset: Ruleset, rule: Rule, active: bool) -> dict[str, Any]:
+        then = rule.then
+        derives = then.name if isinstance(then, Derive) else None
+        where = f"{_near(ruleset.file)}:{rule.line}"
+        source = f"plugin {ruleset.plugin}, {where}" if ruleset.plugin is not None else where
+        return {"rule": key, "action": None if derives else then.action,  # type: ignore
+                "derives": derives,
+                "priority": None if derives else then.priority,  # type: ignore[union-attr]
+                "source": source, "active": active,
+                "overridden": list(engine.setup.layering.notes.get(key, ()))}
+
+    rows = [row(key, c.ruleset, c.rule, True) for key, c in engine.program.rules.items()]
+    rows += [row(key, rs, rule, False)
+             for key, (rs, rule) in engine.setup.layering.disabled.items()]
+    return rows

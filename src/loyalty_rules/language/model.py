@@ -309,6 +309,8 @@ class Computation:
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
     description: str = ""
+    #: what each argument means (shown by `loyalty-rules computations` and docs/rulesets.md)
+    arguments: dict[str, str] = attrs.field(factory=dict)
 
 
 @attrs.frozen
