@@ -147,3 +147,16 @@ def test_auc_and_gain_agree_with_counting_every_pair():
     assert sum(b["customers"] for b in result["calibration"]) == 400
     assert result["metrics"]["dormant"]["dormant_quiet"] + \
         result["metrics"]["dormant"]["active_quiet"] == len(negatives)
+
+
+def test_backtest_without_a_population_judges_each_customer_alone(history, tmp_path):
+    out = tmp_path / "alone.json"
+    result = run("backtest", str(history), "--cutoff", "2026-06-30", "--horizon", "90",
+                 "-o", str(out), "--no-population", "--workers", "1")
+    assert result.exit_code == 1  # the bad record
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["population"] is None and report["metrics"]["p_active_auc"] is None
+    assert set(report["by"]["pyramid"]) == {"(none)"}
+    assert report["outcome"]["came_back"] == 2
+    assert run("backtest", str(history), "--cutoff", "2026-06-30", "--horizon", "90",
+               "--no-population", "--population", str(tmp_path / "p.json")).exit_code == 2

@@ -109,3 +109,40 @@ def test_declared_actions_and_guidance_show_in_plugins_and_guidance():
     lines = guidance.stdout.splitlines()
     i = lines.index(next(x for x in lines if x.startswith("FIT-02")))
     assert lines[i + 1].strip() == "↳ fitco/vip-thanks"
+
+
+def _blocks(page: Path) -> list[tuple[str, list[str]]]:
+    """(command, expected output lines) of every `<!-- run: ... -->` console block."""
+    import re
+    text = page.read_text(encoding="utf-8")
+    runs = []
+    for block in re.findall(r"<!-- run: \w+ -->\n```console\n(.*?)```", text, re.S):
+        command, lines = "", []
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                if command:
+                    runs.append((command, lines))
+                command, lines = line[2:], []
+            else:
+                lines.append(line)
+        runs.append((command, lines))
+    return runs
+
+
+def test_the_cli_page_shows_real_output_of_explain_rules_and_computations(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    runs = _blocks(ROOT / "docs" / "cli.md")
+    assert [c.split()[1] for c, _ in runs] == ["explain", "explain", "explain", "rules",
+                                               "computations"]
+    for command, expected in runs:
+        result = CliRunner().invoke(main, command.split()[1:])
+        assert result.exit_code == 0, (command, result.output)
+        got = result.stdout.splitlines()
+        if "..." not in expected:
+            assert got == expected, command
+            continue
+        wanted = [line for line in expected if line != "..."]
+        position = 0
+        for line in wanted:  # in order, gaps allowed where the page says "..."
+            assert line in got[position:], (command, line)
+            position = got.index(line, position) + 1

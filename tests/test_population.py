@@ -52,6 +52,26 @@ def simulate(model: str, r: float, alpha: float, a: float, b: float, count: int,
     return out
 
 
+def simulated_base(count: int, seed: int) -> list[dict]:
+    """Customers who buy at their own Poisson rate and may drop out after each purchase (the
+    MBG/NBD story), first buying in early 2025, observed to AS_OF; amounts vary by customer."""
+    rng = random.Random(seed)
+    records = []
+    for n in range(count):
+        rate, drop = rng.gammavariate(0.6, 1 / 7), rng.betavariate(0.8, 1.5)
+        day = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(90))
+        amount = float(rng.randrange(5, 500))
+        days = [day]
+        while rng.random() >= drop and rate > 0:
+            day += dt.timedelta(days=min(max(1, round(7 * rng.expovariate(rate))), 9999))
+            if day > AS_OF:
+                break
+            days.append(day)
+        records.append({"id": f"S{n}", "events": [
+            {"type": "purchase", "at": d.isoformat(), "amount": amount} for d in days]})
+    return records
+
+
 # -- sketches and samples ----------------------------------------------------------------
 
 def test_quantiles_are_exact_for_small_bases_and_within_half_a_percent_beyond():
@@ -143,18 +163,13 @@ def test_influence_makes_a_key_account_and_churn_unmakes_one():
 
 
 def test_a_fitted_base_gives_p_active_and_derives_dormant_from_it():
-    rng = random.Random(3)
-    records = []
-    for n in range(800):
-        days = sorted({dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(500))
-                       for _ in range(rng.choice((1, 1, 2, 3, 6)))})
-        records.append({"id": f"B{n}", "events": [
-            {"type": "purchase", "at": d.isoformat(), "amount": 20.0} for d in days]})
+    records = simulated_base(800, seed=3)
     population = Population.from_customers(records, AS_OF)
     assert population.activity is not None and population.activity.fitted_on == 800
     assert 0 < population.dormant_below < 1
     engine = Engine(population=population)
     decisions = list(engine.evaluate_many(records, AS_OF, workers=1))
+    assert 0 < sum(d.profile["dormant"] for d in decisions) < len(decisions)
     for decision in decisions:
         p = decision.profile
         assert 0 <= p["p_active"] <= 1
@@ -225,3 +240,74 @@ def test_bad_parameters_are_refused():
         PopulationParameters(key_share=1.5)
     with pytest.raises(ValueError):
         PopulationParameters(activity_model="pareto")
+
+
+# -- the core rules with a population (CRM-11, CRM-02, LOY-05) ---------------------------------
+
+def test_crm11_key_accounts_are_the_real_top_20_percent_not_the_tier(core_engine):
+    """On the 611 long-call date, the programme goes to the base's top 20 % by spend: a
+    customer of tier P can be one, a VIP outside the top fifth is not (the base is rich)."""
+    quarter_end = dt.date(2026, 6, 30)
+    rich = [buyer(n, 5000 + 100 * n, ("2026-06-01",)) for n in range(1, 101)]
+    small = buyer(900, 100.0, ("2026-06-01",))
+    poor_base = [buyer(n, 1 + n / 10, ("2026-06-01",)) for n in range(1, 100)] + [small]
+    calls = {}
+    for name, customers in (("rich", rich), ("poor", poor_base)):
+        population = Population.from_customers(customers, quarter_end)
+        engine = Engine(population=population)
+        for decision in engine.evaluate_many(customers, quarter_end):
+            calls[(name, decision.customer_id)] = (
+                decision.profile["key_account"],
+                "revisit_call_long" in {r.action for r in decision.recommendations})
+    assert calls[("rich", "C001")] == (False, False)  # VIP by tier, bottom of this base
+    assert calls[("rich", "C100")] == (True, True)
+    assert calls[("poor", "C900")] == (True, True)  # tier P, top of this base
+    keyed = [k for k, (key, _) in calls.items() if key]
+    assert len([k for k in keyed if k[0] == "rich"]) == 20
+    alone = core_engine.evaluate(rich[0], quarter_end)  # judged alone: the tier stands in
+    assert "revisit_call_long" in {r.action for r in alone.recommendations}
+
+
+def test_wake_dormant_goes_to_the_dormant_worth_waking():
+    records = simulated_base(700, seed=11)
+    population = Population.from_customers(records, AS_OF)
+    assert population.activity is not None
+    woken = dormant = 0
+    for decision in Engine(population=population).evaluate_many(records, AS_OF):
+        p = decision.profile
+        wakes = "wake_dormant" in {r.action for r in decision.recommendations}
+        assert wakes == (p["dormant"] and p["value_percentile"] >= 50)
+        assert p["pyramid"] == "inactive" if p["dormant"] else p["pyramid"] != "inactive"
+        woken += wakes
+        dormant += p["dormant"]
+    assert 0 < woken < dormant
+
+
+def test_guidance_coverage_counts_the_pyramid_as_encoded():
+    from loyalty_rules.engine.checking import guidance_coverage
+
+    rows = {row["id"]: row["rules"] for row in guidance_coverage()}
+    assert "relationship/key-account-by-value" in rows["LOY-05"]
+    assert "relationship/wake-dormant" in rows["LOY-05"]
+
+
+def test_the_parallel_pass_gives_the_population_of_one_process(tmp_path, monkeypatch):
+    from loyalty_rules import read_customers
+    from loyalty_rules.engine import populating
+    from loyalty_rules.engine.parallel import read_records
+
+    records = simulated_base(60, seed=5)
+    lines = [json.dumps(r) for r in records]
+    lines.insert(10, '{"id": "broken", "events": 3}')
+    lines.insert(30, json.dumps(records[3]))  # a duplicate id: the first one counts
+    lines.insert(40, "not json")
+    path = tmp_path / "base.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(populating, "BATCH", 7)  # many batches, more than in flight
+    counted = []
+    parallel = populating.population_parallel(read_records(path), AS_OF,
+                                              {"min_model_buyers": 10}, 2,
+                                              on_record=lambda: counted.append(1))
+    alone = Population.from_customers(read_customers(path), AS_OF, {"min_model_buyers": 10})
+    assert parallel == alone
+    assert (alone.customers, alone.rejected) == (60, 3) and len(counted) == 63

@@ -75,27 +75,30 @@ def _known(records: Iterable[Customer | Rejected], cutoff: dt.date, counts: _Cou
 
 
 def backtest(records: Callable[[], Iterable[Customer | Rejected]], cutoff: dt.date,
-             horizon_days: int, *, engine_factory: Callable[[Population], Any],
+             horizon_days: int, *, engine_factory: Callable[[Population | None], Any],
              population_parameters: PopulationParameters | Mapping[str, Any] | None = None,
-             history: str | None = None, workers: int = 1,
+             history: str | None = None, workers: int = 1, with_population: bool = True,
              on_population: Callable[[Population], None] | None = None,
              on_record: Callable[[Any], None] | None = None,
              on_population_record: Callable[[Any], None] | None = None) -> dict[str, Any]:
     """The backtest of docs/backtest.md as a JSON-ready dict.
 
     :param records: called twice, gives the history's customers (and `Rejected`) each time.
-    :param engine_factory: builds the `Engine` to evaluate with, given the population.
+    :param engine_factory: builds the `Engine` to evaluate with, given the population (None
+        with ``with_population=False``: every customer judged alone, no first pass).
     :param on_record: called with each `Rejected` of the second pass (to report it) and with
         each result (a progress bar); `on_population_record` per record of the first pass.
     """
     if horizon_days < 1:
         raise UsageError("--horizon: expected a number of days, at least 1")
     end = cutoff + dt.timedelta(days=horizon_days)
-    population = Population.from_customers(_known(records(), cutoff, None), cutoff,
-                                           population_parameters,
-                                           on_customer=on_population_record)
-    if on_population is not None:
-        on_population(population)
+    population = None
+    if with_population:
+        population = Population.from_customers(_known(records(), cutoff, None), cutoff,
+                                               population_parameters,
+                                               on_customer=on_population_record)
+        if on_population is not None:
+            on_population(population)
     engine = engine_factory(population)
     counts = _Counts()
     # one entry per record sent to the engine, in input order: results come back in it
@@ -127,7 +130,8 @@ def backtest(records: Callable[[], Iterable[Customer | Rejected]], cutoff: dt.da
         customer, done = entry
         assert customer.id == result.customer_id, "results out of input order"
         predicted = None
-        if population.activity is not None and result.profile.get("p_active") is not None:
+        if population is not None and population.activity is not None \
+                and result.profile.get("p_active") is not None:
             repeat = Purchases.of(customer, cutoff).repeat(cutoff)
             if repeat is not None:
                 predicted = population.activity.p_purchase_within(repeat, weeks)
@@ -140,7 +144,7 @@ def backtest(records: Callable[[], Iterable[Customer | Rejected]], cutoff: dt.da
         "format": FORMAT, "version": VERSION, "history": history,
         "cutoff": cutoff.isoformat(), "horizon_days": horizon_days,
         "horizon_end": end.isoformat(),
-        "population": _population_summary(population),
+        "population": None if population is None else _population_summary(population),
         "customers": {"read": counts.read, "rejected": counts.rejected + _engine_rejected(
                           counts, scored),
                       "not_yet_customers": counts.not_yet, "scored": scored,

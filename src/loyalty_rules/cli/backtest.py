@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from ..errors import UsageError
 from .common import EXIT_REJECTED, _parameters, guarded
 from .populating import split_parameters
 
@@ -28,6 +29,9 @@ from .populating import split_parameters
               help="Override a parameter, e.g. population.key_share=0.1 (repeatable).")
 @click.option("--population", "population_file", type=click.Path(path_type=Path, dir_okay=False),
               metavar="FILE", help="Also save the population fitted at the cutoff here.")
+@click.option("--no-population", is_flag=True,
+              help="Judge every customer alone (no population: no p_active, key_account or "
+                   "pyramid; dormant by CRM-02's interval rule), to compare.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the JSON to a file instead of standard output.")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
@@ -35,7 +39,8 @@ from .populating import split_parameters
 @guarded
 def backtest(history: tuple[Path, ...], cutoff: str, horizon: int, plugins: tuple[str, ...],
              rulesets: tuple[Path, ...], params: tuple[str, ...],
-             population_file: Path | None, output: Path | None, workers: int | None) -> None:
+             population_file: Path | None, no_population: bool, output: Path | None,
+             workers: int | None) -> None:
     """Backtest the rules on a HISTORY (docs/backtest.md): evaluate every customer as of
     --cutoff knowing only the events up to it, then score the decisions against the
     purchases of the --horizon days after it (JSON)."""
@@ -46,10 +51,12 @@ def backtest(history: tuple[Path, ...], cutoff: str, horizon: int, plugins: tupl
 
     day = as_date(cutoff)
     engine_params, population_params = split_parameters(_parameters(params))
+    if no_population and (population_file or population_params):
+        raise UsageError("--no-population excludes --population and population.* parameters")
     rejected = 0
 
     def engine_for(population: Any) -> Engine:
-        if population_file is not None:
+        if population_file is not None and population is not None:
             population.save(population_file)
         return Engine(plugins=plugins, rulesets=rulesets, parameters=engine_params,
                       population=population)
@@ -75,7 +82,7 @@ def backtest(history: tuple[Path, ...], cutoff: str, horizon: int, plugins: tupl
         report = run(lambda: read_customers(*history), day, horizon,
                      engine_factory=engine_factory, population_parameters=population_params,
                      history=" ".join(str(p) for p in history),
-                     workers=workers or os.cpu_count() or 1,
+                     workers=workers or os.cpu_count() or 1, with_population=not no_population,
                      on_record=record, on_population_record=lambda _: first.advance())
     finally:
         for bar in open_bar:

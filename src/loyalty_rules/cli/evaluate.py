@@ -89,9 +89,10 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
         raise UsageError("--no-population excludes --population and population.* parameters")
     zone = _zone(engine_params)
     population = None
+    workers = workers or os.cpu_count() or 1
     if not no_population:
-        population = build_population(paths, day, population_params, population_file,
-                                      lambda: read_customers(*paths, zone=zone))
+        population = build_population(paths, day, population_params, population_file, workers,
+                                      zone)
     engine = Engine(plugins=plugins, rulesets=rulesets, parameters=engine_params,
                     locale=locale, population=population)
     _warn_if_bare(engine)

@@ -153,7 +153,8 @@ def read_records(*paths: str | Path, zone: Any = dt.timezone.utc
             yield from read_customers(path, zone=zone)
 
 
-def _parse(item: Customer | Mapping[str, Any] | RawLine, zone: Any) -> Customer | Rejected:
+def _parse(item: Customer | Mapping[str, Any] | RawLine, zone: Any = dt.timezone.utc
+           ) -> Customer | Rejected:
     if isinstance(item, Customer):
         return item
     if isinstance(item, RawLine):
@@ -184,14 +185,37 @@ def _evaluate_with(engine: Engine, items: Sequence[Customer | Mapping[str, Any] 
 _ENGINE: Engine | None = None
 
 
-def _start_worker(recipe: EngineRecipe, lifeline: Any = None) -> None:
-    """Build the worker's engine; the worker ignores Ctrl-C (the parent handles it and shuts
-    the pool down) and dies as soon as the parent process is gone (`_die_with_parent`)."""
-    global _ENGINE
+class Lifeline:
+    """A pipe whose only write end the parent holds; each worker gets the read end
+    (`guard_worker`). Use as a context manager around the pool, or `close()` it."""
+
+    def __init__(self, context: Any):
+        self.read, self._write = context.Pipe(duplex=False)
+
+    def close(self) -> None:
+        self._write.close()  # the workers see EOF and exit
+        self.read.close()
+
+    def __enter__(self) -> Lifeline:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def guard_worker(lifeline: Any = None) -> None:
+    """A worker's first step: ignore Ctrl-C (the parent handles it and shuts the pool down)
+    and die as soon as the parent process is gone (`_die_with_parent`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if lifeline is not None:
         threading.Thread(target=_die_with_parent, args=(lifeline,), daemon=True,
                          name="loyalty-rules-lifeline").start()
+
+
+def _start_worker(recipe: EngineRecipe, lifeline: Any = None) -> None:
+    """Build the worker's engine, in a worker guarded by `guard_worker`."""
+    global _ENGINE
+    guard_worker(lifeline)
     _ENGINE = recipe.build()
 
 
@@ -249,13 +273,13 @@ class _Pool:
         self.recipe, self.workers, self.encode = recipe, workers, encode
         self.context = _context()
         # the parent keeps the only write end; each worker gets the read end (`_die_with_parent`)
-        self._lifeline, self._held = self.context.Pipe(duplex=False)
+        self.lifeline = Lifeline(self.context)
         self.executor = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=self.context,
                                    initializer=_start_worker,
-                                   initargs=(self.recipe, self._lifeline))
+                                   initargs=(self.recipe, self.lifeline.read))
 
     def submit(self, sent: Sequence[Any], as_of: dt.date, locale: str | None
                ) -> Future[tuple[list[Any], list[str | None]]]:
@@ -273,10 +297,9 @@ class _Pool:
 
     def close(self, wait: bool = True) -> None:
         if not wait:
-            self._held.close()  # the workers exit now (`_die_with_parent`)
+            self.lifeline.close()  # the workers exit now (`_die_with_parent`)
         self.executor.shutdown(wait=wait, cancel_futures=True)
-        self._held.close()
-        self._lifeline.close()
+        self.lifeline.close()
 
 
 class _UniqueIds:

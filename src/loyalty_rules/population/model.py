@@ -206,13 +206,8 @@ class Population:
         counted in `rejected` and skipped. `on_customer` is called once per record read (a
         progress bar)."""
         day = as_date(as_of)
-        if parameters is None:
-            parameters = PopulationParameters()
-        elif isinstance(parameters, Mapping):
-            parameters = PopulationParameters.from_mapping(parameters)
-        spend, profit = ValueSketch(), ValueSketch()
-        sample: Sample[Repeat] = Sample(parameters.sample_size)
-        count = buyers = churned = rejected = 0
+        parameters = _parameters(parameters)
+        tally = Tally(day, parameters.sample_size)
         for item in customers:
             if isinstance(item, Mapping):
                 try:
@@ -222,21 +217,20 @@ class Population:
             if on_customer is not None:
                 on_customer(item)
             if isinstance(item, Rejected):
-                rejected += 1
-                continue
-            count += 1
-            bought = Purchases.of(item, day)
-            repeat = bought.repeat(day)
-            if repeat is None:
-                continue
-            buyers += 1
-            churned += bought.churned
-            spend.add(bought.spend)
-            profit.add(bought.profit)
-            if not bought.churned:
-                sample.add(item.id, repeat)
-        return cls._build(day, parameters, count, buyers, churned, rejected, spend, profit,
-                          sample)
+                tally.rejected += 1
+            else:
+                tally.add(item.id, Purchases.of(item, day))
+        return cls.from_tally(tally, parameters)
+
+    @classmethod
+    def from_tally(cls, tally: Tally,
+                   parameters: PopulationParameters | Mapping[str, Any] | None = None
+                   ) -> Population:
+        """The population of what `tally` has counted (see `Tally`: several processes can
+        each count a part of the base, then merge)."""
+        p = _parameters(parameters)
+        return cls._build(tally.day, p, tally.customers, tally.buyers, tally.churned,
+                          tally.rejected, tally.spend, tally.profit, tally.sample)
 
     @classmethod
     def _build(cls, day: dt.date, p: PopulationParameters, count: int, buyers: int,
@@ -380,3 +374,45 @@ def _levels(value: Any, names: tuple[str, ...]) -> dict[str, float] | None:
     if not isinstance(value, Mapping) or set(value) != set(names):
         raise ValueError(f"expected an object with {', '.join(names)}")
     return {name: float(value[name]) for name in names}
+
+
+def _parameters(parameters: PopulationParameters | Mapping[str, Any] | None
+                ) -> PopulationParameters:
+    if parameters is None:
+        return PopulationParameters()
+    if isinstance(parameters, Mapping):
+        return PopulationParameters.from_mapping(parameters)
+    return parameters
+
+
+@attrs.define
+class Tally:
+    """What the population pass counts, customer by customer, in bounded memory: the value
+    sketches and the model's sample. Customers are added as their `Purchases` (what the
+    pass needs of them), so the parsing can happen elsewhere (worker processes)."""
+
+    day: dt.date
+    sample_size: int
+    customers: int = 0
+    buyers: int = 0
+    churned: int = 0
+    rejected: int = 0
+    spend: ValueSketch = attrs.field(factory=ValueSketch)
+    profit: ValueSketch = attrs.field(factory=ValueSketch)
+    sample: Sample[Repeat] = attrs.field(default=None)
+
+    def __attrs_post_init__(self) -> None:
+        if self.sample is None:
+            self.sample = Sample(self.sample_size)
+
+    def add(self, customer_id: str, bought: Purchases) -> None:
+        self.customers += 1
+        repeat = bought.repeat(self.day)
+        if repeat is None:
+            return
+        self.buyers += 1
+        self.churned += bought.churned
+        self.spend.add(bought.spend)
+        self.profit.add(bought.profit)
+        if not bought.churned:
+            self.sample.add(customer_id, repeat)
