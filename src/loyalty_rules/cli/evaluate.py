@@ -57,12 +57,19 @@ from .populating import build_population, split_parameters
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted JSON Lines run (needs --output and --format "
                    "jsonl) after its last complete decision.")
+@click.option("--executor", type=click.Choice(["processes", "dask"]), default="processes",
+              show_default=True,
+              help="Who evaluates: this machine's processes, or a Dask cluster (the dask "
+                   "extra; a local one of --workers processes unless --scheduler is given).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="With --executor dask: the scheduler to use, e.g. tcp://10.0.0.5:8786.")
 @guarded
 def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
              rulesets: tuple[Path, ...], params: tuple[str, ...], fmt: str | None,
              locale: str | None, output: Path | None, workers: int | None,
              holdout: float | None, salt: str | None, experiment_file: Path | None,
-             population_file: Path | None, no_population: bool, resume: bool) -> None:
+             population_file: Path | None, no_population: bool, executor: str,
+             scheduler: str | None, resume: bool) -> None:
     """Evaluate customers (JSON Lines, JSON, or a folder with customers.csv + events.csv;
     `-` reads JSON Lines from standard input).
 
@@ -84,6 +91,13 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
     for path in paths:
         if str(path) != "-" and not path.exists():
             raise UsageError(f"{path}: no such file or folder")
+    if scheduler is not None and executor != "dask":
+        raise UsageError("--scheduler ADDRESS goes with --executor dask")
+    if executor == "dask" and experiment is not None:
+        raise UsageError("--executor dask does not run experiments yet: evaluate them with "
+                         "--workers")
+    if resume and executor == "dask":
+        raise UsageError("--resume runs on this machine's processes: leave out --executor dask")
     engine_params, population_params = split_parameters(_parameters(params))
     if no_population and (population_file or population_params):
         raise UsageError("--no-population excludes --population and population.* parameters")
@@ -106,7 +120,13 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
             if target is not None and target.last_id is not None:
                 records = _skip_done(read_customers(*paths, zone=engine.zone), target.last_id,
                                      counts)
-            if experiment is not None:
+            if executor == "dask":  # its workers parse the JSON Lines and write the JSON
+                from ..dask import evaluate_on_dask
+
+                results = evaluate_on_dask(engine, read_records(*paths, zone=engine.zone), day,
+                                           None, scheduler=scheduler, workers=workers,
+                                           encode=fmt in ("json", "jsonl"))
+            elif experiment is not None:
                 from ..experiments.running import arm_engines, evaluate_experiment
 
                 engines = arm_engines(experiment, engine, lambda arm: Engine(

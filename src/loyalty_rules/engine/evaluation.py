@@ -21,6 +21,7 @@ from ..facts.models import Customer
 from ..facts.profile import Item, derive_profile
 from ..facts.queries import query_facts
 from ..io.reading import Rejected, attribute_date
+from ..language.checker import a
 from ..language.compiler import CUSTOMER, CompiledRule, Program
 from ..language.model import (
     AttributeSpec,
@@ -69,7 +70,7 @@ def _check_attributes(customer: Customer, specs: Mapping[str, AttributeSpec]) ->
             except RecordError:
                 ok = False
         if not ok:
-            problems.append(Problem(f"expected a {spec.type}, got {value!r}",
+            problems.append(Problem(f"expected {a(spec.type)}, got {value!r}",
                                     path=f"attributes.{name}"))
     return problems
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..facts.models import CHANNELS, EVENT_TYPES, LOCALES
-from ..facts.queries import AGGREGATES, FILTER_OPS, ITEMS, QUERY_KINDS, EventFilter, \
+from ..facts.queries import FILTER_OPS, ITEMS, QUERY_KINDS, EventFilter, \
     EventQuery, event_fields
 from .checker import NAME, Checker, a, hint, kind
 from .model import PURPOSES, ROLES, ActionSpec, Guideline, Override, value_type
