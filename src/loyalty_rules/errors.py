@@ -77,6 +77,10 @@ class Interrupted(KeyboardInterrupt):
     plugin raising `KeyboardInterrupt`, which is that plugin's failure for one customer."""
 
 
+class NotFoundError(LoyaltyRulesError):
+    """A store was asked for a customer, run or recommendation it does not hold."""
+
+
 class EngineError(LoyaltyRulesError):
     """The rule engine failed while evaluating; the message names the customer and rule."""
 

@@ -58,6 +58,7 @@ class Visit:
     type: ClassVar[str] = "visit"
     at: dt.date
     channel: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -66,6 +67,7 @@ class Purchase:
     at: dt.date
     amount: float
     profit: float | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
     @property
     def profit_or_amount(self) -> float:
@@ -79,6 +81,7 @@ class Contact:
     channel: str | None = None
     direction: str = "outbound"
     action: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -97,6 +100,7 @@ class Recovery:
     at: dt.date
     complaint_id: str | None = None
     step: str = "acknowledged"
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -105,6 +109,7 @@ class Survey:
     at: dt.date
     score: float
     scale: float = 5
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -115,6 +120,7 @@ class Request:
     expected: float | None = None
     deliverable: float | None = None
     unit: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -128,6 +134,7 @@ class Promise:
     lower_is_better: bool = True
     #: when it was delivered: a broken promise's recovery is due from here (else from `at`)
     delivered_at: dt.date | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -135,6 +142,7 @@ class Referral:
     type: ClassVar[str] = "referral"
     at: dt.date
     referred_id: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -142,6 +150,7 @@ class Churn:
     type: ClassVar[str] = "churn"
     at: dt.date
     reason: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 Event = Union[
