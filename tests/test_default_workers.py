@@ -18,7 +18,13 @@ def run(path, *extra):
 
 def test_the_default_starts_no_process_for_a_small_input(tmp_path, monkeypatch):
     pools = []
-    monkeypatch.setattr(parallel, "_Pool", lambda *a, **k: pools.append(a) or 1 / 0)
+    real = parallel._Pool
+
+    def spy(*args, **kwargs):
+        pools.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "_Pool", spy)
     command = importlib.import_module("loyalty_rules.cli.evaluate")
     monkeypatch.setattr(command, "SMALL_INPUT", 600)
     path = tmp_path / "in.jsonl"
@@ -28,4 +34,5 @@ def test_the_default_starts_no_process_for_a_small_input(tmp_path, monkeypatch):
     assert len(result.stdout.splitlines()) == 600 and pools == []
     # asked for explicitly, 2 workers start processes from two batches on
     result = run(path, "--workers", "2")
-    assert pools and result.exit_code != 0
+    assert result.exit_code == 0, result.output
+    assert len(pools) == 1 and len(result.stdout.splitlines()) == 600
