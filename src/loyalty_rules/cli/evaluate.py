@@ -22,6 +22,11 @@ from .common import EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE, _parameters, guarded
 from .populating import build_population, split_parameters
 
 
+#: without --workers, an input of at most this many customers is evaluated in one process:
+#: starting workers (~0.3 s) costs more than they save below it (docs/benchmarks.md)
+SMALL_INPUT = 4000
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--as-of", "as_of", required=True, metavar="YYYY-MM-DD",
@@ -103,6 +108,8 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
         raise UsageError("--no-population excludes --population and population.* parameters")
     zone = _zone(engine_params)
     population = None
+    # by default, processes only for an input large enough to pay back their start
+    small = None if workers else SMALL_INPUT
     workers = workers or os.cpu_count() or 1
     if not no_population:
         population = build_population(paths, day, population_params, population_file, workers,
@@ -113,7 +120,6 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
     target = OutputFile(output, fmt, resume) if output else None
     stream = target.stream if target else sys.stdout
     counts = {"read": 0, "rejected": 0}
-    workers = workers or os.cpu_count() or 1
     try:
         with interrupted():
             records: Any = None
@@ -157,7 +163,8 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
                 results = engine.evaluate_many(read_customers(*paths, zone=engine.zone), day)
             else:  # workers parse the JSON Lines, and write the JSON when that is the output
                 results = evaluate_parallel(engine, read_records(*paths, zone=engine.zone), day,
-                                            None, workers, encode=fmt in ("json", "jsonl"))
+                                            None, workers, encode=fmt in ("json", "jsonl"),
+                                            in_process_up_to=small)
             with Writer(stream, fmt) as writer, Progress(paths) as progress:
                 _write(results, writer, progress, counts)
             if target is not None:
