@@ -135,10 +135,22 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
             elif experiment is not None:
                 from ..experiments.running import arm_engines, evaluate_experiment
 
-                engines = arm_engines(experiment, engine, lambda arm: Engine(
-                    plugins=(*plugins, *arm.plugins), rulesets=(*rulesets, *arm.rulesets),
-                    parameters={**engine_params, **arm.parameters}, locale=locale,
-                    population=population))
+                def arm_engine(arm: Any) -> Engine:
+                    arm_params, arm_population = split_parameters(dict(arm.parameters))
+                    own = population
+                    if arm_population:  # the arm's own population: one more pass
+                        if no_population:
+                            raise UsageError(f"arm {arm.name!r} sets population.* "
+                                             "parameters, which --no-population excludes")
+                        own = build_population(paths, day,
+                                               {**population_params, **arm_population},
+                                               None, workers, zone)
+                    return Engine(plugins=(*plugins, *arm.plugins),
+                                  rulesets=(*rulesets, *arm.rulesets),
+                                  parameters={**engine_params, **arm_params}, locale=locale,
+                                  population=own)
+
+                engines = arm_engines(experiment, engine, arm_engine)
                 if records is None:
                     records = (read_customers(*paths, zone=engine.zone) if workers == 1
                                else read_records(*paths, zone=engine.zone))
