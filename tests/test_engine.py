@@ -107,8 +107,9 @@ def test_contact_cap_counts_history_and_spares_urgent_actions():
     # due a day after the complaint of 21 November, not a day after as_of
     assert (apology.due, apology.overdue) == (dt.date(2026, 11, 22), False)
     reasons = {s.action: s.reason for s in decision.suppressed}
-    assert reasons == {"keep_in_touch": "contact cap: 1 per 7 days",
-                       "birthday_greeting": "contact cap: 1 per 7 days"}
+    filled = ("contact cap: 1 per 7 days, filled by a contact on 2026-11-16, "
+              "acknowledge_and_apologize today")
+    assert reasons == {"keep_in_touch": filled, "birthday_greeting": filled}
 
 
 def test_contact_cap_window_rolls_and_higher_priority_goes_first():

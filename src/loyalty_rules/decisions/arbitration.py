@@ -8,13 +8,16 @@
 2. a contact cap: at most `max_contacts` outbound contacts in a rolling `window_days`,
    counted from the customer's contact history plus today's recommendations, highest priority
    first. Urgent actions (complaint recovery, broken promises) are never dropped (they still
-   count); actions for the business (CMP-03) are not contacts.
+   count); actions for the business (CMP-03) are not contacts. Only contacts actually made
+   count (recorded `contact` events, today's kept recommendations): a recommendation the
+   store holds as done, dismissed or snoozed takes no slot (`decide` sets it aside first). A
+   recommendation the cap holds back names the contacts that filled it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -30,11 +33,23 @@ class ContactPolicy:
     max_contacts: int = 3
     window_days: int = 7
 
-    def recent_contacts(self, customer: Customer, as_of: dt.date) -> int:
+    def recent(self, customer: Customer, as_of: dt.date) -> list[Contact]:
+        """The outbound contacts actually made in the window ending on `as_of`."""
         since = as_of - dt.timedelta(days=self.window_days - 1)
-        return sum(1 for e in customer.events
-                   if isinstance(e, Contact) and e.direction == "outbound"
-                   and since <= e.at <= as_of)
+        return [e for e in customer.events
+                if isinstance(e, Contact) and e.direction == "outbound"
+                and since <= e.at <= as_of]
+
+    def recent_contacts(self, customer: Customer, as_of: dt.date) -> int:
+        return len(self.recent(customer, as_of))
+
+
+def contact_label(contact: Contact) -> str:
+    """How a suppressed reason names a contact that filled the cap: `wake_dormant (phone) on
+    2026-11-20`; a contact recorded without an action is `a contact`."""
+    what = contact.action or "a contact"
+    how = f" ({contact.channel})" if contact.channel else ""
+    return f"{what}{how} on {contact.at.isoformat()}"
 
 
 def _rank(rec: Recommendation) -> tuple[int, int]:
@@ -42,9 +57,17 @@ def _rank(rec: Recommendation) -> tuple[int, int]:
 
 
 def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, ActionSpec],
-              policy: ContactPolicy, already_contacted: int
+              policy: ContactPolicy, already_contacted: int | Sequence[str]
               ) -> tuple[tuple[Recommendation, ...], tuple[Suppressed, ...]]:
-    """One recommendation per action, then the contact cap; returns (kept, suppressed)."""
+    """One recommendation per action, then the contact cap; returns (kept, suppressed).
+
+    `already_contacted` is the contacts made in the window: their number, or their labels
+    (`contact_label`) so a recommendation the cap holds back names what filled it.
+    """
+    if isinstance(already_contacted, int):
+        filled_by = [f"an earlier contact"] * already_contacted
+    else:
+        filled_by = list(already_contacted)
     suppressed: list[Suppressed] = []
     best: dict[str, Recommendation] = {}
     for rec in sorted(candidates, key=_rank):
@@ -59,7 +82,7 @@ def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, Action
                 f"duplicate action: rule {winner.rule!r} (priority {winner.priority}) chosen",
                 rec.id, winner.action))
     kept: list[Recommendation] = []
-    used = already_contacted
+    used = len(filled_by)
     for rec in sorted(best.values(), key=lambda r: (-r.priority, r.order, r.action)):
         spec = actions.get(rec.action)
         outbound = spec is None or spec.outbound
@@ -67,9 +90,11 @@ def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, Action
             if used >= policy.max_contacts and not (spec is not None and spec.urgent):
                 suppressed.append(Suppressed(
                     rec.action, rec.rule, rec.ruleset,
-                    f"contact cap: {policy.max_contacts} per {policy.window_days} days",
+                    f"contact cap: {policy.max_contacts} per {policy.window_days} days, "
+                    f"filled by {', '.join(filled_by)}",
                     rec.id))
                 continue
             used += 1
+            filled_by.append(f"{rec.action} today")
         kept.append(rec)
     return tuple(kept), tuple(suppressed)

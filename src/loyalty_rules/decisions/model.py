@@ -35,6 +35,9 @@ class Recommendation:
     role: str = "consultant"
     overdue: bool | None = None
     trigger: str = ""
+    #: the lifecycle state, when evaluated from a store (open, done, dismissed, snoozed,
+    #: expired); None otherwise
+    status: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -46,6 +49,8 @@ class Recommendation:
             data["overdue"] = self.overdue
         data.update({"trigger": self.trigger, "params": dict(self.params),
                      "script": self.script, "explanation": dict(self.explanation)})
+        if self.status is not None:
+            data["status"] = self.status
         return data
 
 

@@ -53,6 +53,7 @@ class Visit:
     type: ClassVar[str] = "visit"
     at: dt.date
     channel: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -61,6 +62,7 @@ class Purchase:
     at: dt.date
     amount: float
     profit: float | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
     @property
     def profit_or_amount(self) -> float:
@@ -74,6 +76,7 @@ class Contact:
     channel: str | None = None
     direction: str = "outbound"
     action: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -92,6 +95,7 @@ class Recovery:
     at: dt.date
     complaint_id: str | None = None
     step: str = "acknowledged"
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -100,6 +104,7 @@ class Survey:
     at: dt.date
     score: float
     scale: float = 5
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -110,6 +115,7 @@ class Request:
     expected: float | None = None
     deliverable: float | None = None
     unit: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -123,6 +129,7 @@ class Promise:
     lower_is_better: bool = True
     #: when it was delivered: a broken promise's recovery is due from here (else from `at`)
     delivered_at: dt.date | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -130,6 +137,7 @@ class Referral:
     type: ClassVar[str] = "referral"
     at: dt.date
     referred_id: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -137,6 +145,7 @@ class Churn:
     type: ClassVar[str] = "churn"
     at: dt.date
     reason: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 Event = Union[
