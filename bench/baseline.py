@@ -364,18 +364,20 @@ def arbitrate(recs: list[dict[str, Any]], customer: Any, as_of: dt.date
                                          f"(priority {winner['priority']}) chosen",
                                "displaced_by": winner["action"]})
     since = as_of - dt.timedelta(days=WINDOW_DAYS - 1)
-    used = sum(1 for e in customer.events if e.type == "contact"
-               and e.direction == "outbound" and since <= e.at <= as_of)
+    filled = [f"{e.action or 'a contact'}{f' ({e.channel})' if e.channel else ''} on "
+              f"{e.at.isoformat()}" for e in customer.events if e.type == "contact"
+              and e.direction == "outbound" and since <= e.at <= as_of]
     kept = []
     for rec in sorted(best.values(), key=lambda r: (-r["priority"], r["order"], r["action"])):
         spec = ACTIONS[rec["action"]]
         if spec.outbound:
-            if used >= MAX_CONTACTS and not spec.urgent:
+            if len(filled) >= MAX_CONTACTS and not spec.urgent:
                 suppressed.append({"id": rec["id"], "action": rec["action"], "rule": rec["rule"],
                                    "ruleset": rec["ruleset"],
                                    "reason": f"contact cap: {MAX_CONTACTS} per "
-                                             f"{WINDOW_DAYS} days"})
+                                             f"{WINDOW_DAYS} days, filled by "
+                                             f"{', '.join(filled)}"})
                 continue
-            used += 1
+            filled.append(f"{rec['action']} today")
         kept.append(rec)
     return kept, suppressed

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -97,7 +96,7 @@ def test_the_diff_attributes_each_change_to_its_cause(store):
 def test_a_ruleset_change_is_the_cause_when_nothing_else_changed(store, tmp_path):
     run_day(store, DAY1)
     with Store(store.url, parameters={"relationship.keep_in_touch_days": 7}) as changed:
-        second = run_day(changed, DAY1)
+        run_day(changed, DAY1)
         diff = diff_runs(changed)
     assert diff["ruleset_changed"] is True
     assert diff["changes"] and {c["cause"] for c in diff["changes"]} == {"ruleset"}

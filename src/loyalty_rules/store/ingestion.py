@@ -8,7 +8,7 @@ History only grows: a customer record sent again replaces the record, never its 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -162,7 +162,3 @@ def quarantined(connection: sa.Connection) -> list[dict[str, Any]]:
     return [{"id": r.key, "customer_id": r.customer_id, "event": json.loads(r.payload),
              "kept": {"customer_id": r.kept_customer_id, "event": json.loads(r.kept_payload)}}
             for r in rows]
-
-
-def count_rows(connection: sa.Connection, table: sa.Table, keys: Iterable[str] = ()) -> int:
-    return connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()

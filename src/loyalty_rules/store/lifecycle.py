@@ -7,7 +7,7 @@ open). What marks an action done is declared with it (`ActionSpec.done_by`), and
 | done_by | the history event appended |
 |---|---|
 | `contact` | `{"type": "contact", "direction": "outbound", "action": ACTION, "channel": …}` |
-| `recovery:STEP` | `{"type": "recovery", "complaint_id": <the recommendation's complaint>, "step": STEP}` |
+| `recovery:STEP` | `{"type": "recovery", "complaint_id": <its complaint>, "step": STEP}` |
 | `record` | none: kept in the store only (not a contact with the customer) |
 
 Done, dismissed and snoozed recommendations are *held*: shown with their status, they take
