@@ -115,7 +115,7 @@ class _Out:
         params = {k: p for k, p in params.items() if p is not None}
         template = SCRIPTS[script or action][self.language]
         text = render(template, {**params, "name": customer.name or ANONYMOUS[self.language],
-                                 "due": due.isoformat(), "channel": channel})
+                                 "due": due.isoformat(), "channel": channel}, self.language)
         ruleset, _, rule = key.partition("/")
         self.recs.append({
             "id": recommendation_id(customer.id, ruleset, rule, trigger.key),

@@ -126,7 +126,7 @@ def test_contact_cap_window_rolls_and_higher_priority_goes_first():
 def test_scripts_follow_the_customer_locale_unless_overridden(basic_engine):
     zh = dict(DOMINANT, id="Z", name="黄先生", locale="zh")
     assert basic_engine.evaluate(zh, as_of=AS_OF).recommendation("under_promise").script == \
-        "黄先生，我们会在17days内为您办好。"
+        "黄先生，我们会在17天内为您办好。"  # the unit in the script's language (issue 8)
     forced = basic_engine.evaluate(zh, as_of=AS_OF, locale="en")
     assert forced.recommendation("under_promise").script.startswith("黄先生, we will")
     anonymous = basic_engine.evaluate({"id": "A", "birthday": "1980-11-22"}, as_of=AS_OF,

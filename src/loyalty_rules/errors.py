@@ -72,6 +72,11 @@ class PluginError(LoyaltyRulesError):
         super().__init__(f"plugin {plugin!r}: {message}")
 
 
+class Interrupted(KeyboardInterrupt):
+    """The run was interrupted (Ctrl-C, SIGTERM) by the person or system running it — not a
+    plugin raising `KeyboardInterrupt`, which is that plugin's failure for one customer."""
+
+
 class NotFoundError(LoyaltyRulesError):
     """A store was asked for a customer, run or recommendation it does not hold."""
 

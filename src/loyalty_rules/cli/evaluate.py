@@ -1,17 +1,24 @@
-"""`loyalty-rules evaluate`: customers in, decisions out."""
+"""`loyalty-rules evaluate`: customers in, decisions out.
+
+A run either completes, or leaves no result that looks complete: the output file is written
+under another name and renamed when the run succeeds (`OutputFile`); an interrupted run
+exits 130 (143 for SIGTERM), a run that fails midway exits 3, and neither touches a previous
+output. JSON Lines output keeps what an interrupted run wrote, for `--resume`.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ..errors import UsageError
-from ..io.output import FORMATS, Writer
-from .common import EXIT_REJECTED, _parameters, guarded
+from ..errors import Interrupted, LoyaltyRulesError, UsageError, one_line
+from ..io.output import FORMATS, OutputFile, Writer
+from .common import EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE, _parameters, guarded, interrupted
 from .populating import build_population, split_parameters
 
 
@@ -30,7 +37,7 @@ from .populating import build_population, split_parameters
 @click.option("--locale", type=click.Choice(["en", "zh"]),
               help="Language of the scripts; default: each customer's locale.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write to a file instead of standard output.")
+              help="Write to a file instead of standard output (only once the run completes).")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
               help="Processes to evaluate with; default: the machine's cores.")
 @click.option("--population", "population_file", type=click.Path(path_type=Path, dir_okay=False),
@@ -47,6 +54,9 @@ from .populating import build_population, split_parameters
               type=click.Path(path_type=Path, dir_okay=False),
               help="An experiment file: salt, holdout, arms A/B with their own rulesets or "
                    "parameters.")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted JSON Lines run (needs --output and --format "
+                   "jsonl) after its last complete decision.")
 @click.option("--executor", type=click.Choice(["processes", "dask"]), default="processes",
               show_default=True,
               help="Who evaluates: this machine's processes, or a Dask cluster (the dask "
@@ -59,8 +69,9 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
              locale: str | None, output: Path | None, workers: int | None,
              holdout: float | None, salt: str | None, experiment_file: Path | None,
              population_file: Path | None, no_population: bool, executor: str,
-             scheduler: str | None) -> None:
-    """Evaluate customers (JSON Lines, JSON, or a folder with customers.csv + events.csv).
+             scheduler: str | None, resume: bool) -> None:
+    """Evaluate customers (JSON Lines, JSON, or a folder with customers.csv + events.csv;
+    `-` reads JSON Lines from standard input).
 
     By default the whole input is read twice: first to compute the population (value ranks,
     the pyramid, key accounts, the activity model behind p_active), then to evaluate.
@@ -68,67 +79,169 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
     from ..engine.engine import Engine, as_date
     from ..engine.parallel import evaluate_parallel, read_records
     from ..io.progress import Progress
-    from ..io.reading import Rejected, read_customers
+    from ..io.reading import read_customers
 
     day = as_date(as_of)
     experiment = _experiment(holdout, salt, experiment_file)
+    if fmt is None:
+        fmt = "table" if output is None and sys.stdout.isatty() else "json"
+    if resume and (output is None or fmt != "jsonl"):
+        raise UsageError("--resume continues a JSON Lines output file: give --output FILE "
+                         "and --format jsonl")
+    for path in paths:
+        if str(path) != "-" and not path.exists():
+            raise UsageError(f"{path}: no such file or folder")
     if scheduler is not None and executor != "dask":
         raise UsageError("--scheduler ADDRESS goes with --executor dask")
     if executor == "dask" and experiment is not None:
         raise UsageError("--executor dask does not run experiments yet: evaluate them with "
                          "--workers")
+    if resume and executor == "dask":
+        raise UsageError("--resume runs on this machine's processes: leave out --executor dask")
     engine_params, population_params = split_parameters(_parameters(params))
     if no_population and (population_file or population_params):
         raise UsageError("--no-population excludes --population and population.* parameters")
+    zone = _zone(engine_params)
     population = None
     workers = workers or os.cpu_count() or 1
     if not no_population:
-        population = build_population(paths, day, population_params, population_file, workers)
+        population = build_population(paths, day, population_params, population_file, workers,
+                                      zone)
     engine = Engine(plugins=plugins, rulesets=rulesets, parameters=engine_params,
                     locale=locale, population=population)
-    stream = output.open("w", encoding="utf-8") if output else sys.stdout
-    if fmt is None:
-        fmt = "table" if output is None and sys.stdout.isatty() else "json"
-    read = rejected = 0
+    _warn_if_bare(engine)
+    target = OutputFile(output, fmt, resume) if output else None
+    stream = target.stream if target else sys.stdout
+    counts = {"read": 0, "rejected": 0}
     workers = workers or os.cpu_count() or 1
-    if executor == "dask":  # its workers parse the JSON Lines and write the JSON
-        from ..dask import evaluate_on_dask
-
-        results = evaluate_on_dask(engine, read_records(*paths), day, None,
-                                   scheduler=scheduler, workers=workers,
-                                   encode=fmt in ("json", "jsonl"))
-    elif experiment is not None:
-        from ..experiments.running import arm_engines, evaluate_experiment
-
-        engines = arm_engines(experiment, engine, lambda arm: Engine(
-            plugins=(*plugins, *arm.plugins), rulesets=(*rulesets, *arm.rulesets),
-            parameters={**engine_params, **arm.parameters}, locale=locale,
-            population=population))
-        results = evaluate_experiment(
-            experiment, engines, read_customers(*paths) if workers == 1
-            else read_records(*paths), day, workers=workers)
-    elif workers == 1:
-        results = engine.evaluate_many(read_customers(*paths), day)
-    else:  # workers parse the JSON Lines, and write the JSON when that is the output
-        results = evaluate_parallel(engine, read_records(*paths), day, None, workers,
-                                    encode=fmt in ("json", "jsonl"))
     try:
-        with Writer(stream, fmt) as writer, Progress(paths) as progress:
-            for result in results:
-                read += 1
-                progress.advance()
-                if isinstance(result, Rejected):
-                    rejected += 1
-                    for problem in result.problems:
-                        progress.echo(str(problem))
-                else:
-                    writer.write(result)
-    finally:
-        if output:
-            stream.close()
+        with interrupted():
+            records: Any = None
+            if target is not None and target.last_id is not None:
+                records = _skip_done(read_customers(*paths, zone=engine.zone), target.last_id,
+                                     counts)
+            if executor == "dask":  # its workers parse the JSON Lines and write the JSON
+                from ..dask import evaluate_on_dask
+
+                results = evaluate_on_dask(engine, read_records(*paths, zone=engine.zone), day,
+                                           None, scheduler=scheduler, workers=workers,
+                                           encode=fmt in ("json", "jsonl"))
+            elif experiment is not None:
+                from ..experiments.running import arm_engines, evaluate_experiment
+
+                engines = arm_engines(experiment, engine, lambda arm: Engine(
+                    plugins=(*plugins, *arm.plugins), rulesets=(*rulesets, *arm.rulesets),
+                    parameters={**engine_params, **arm.parameters}, locale=locale,
+                    population=population))
+                if records is None:
+                    records = (read_customers(*paths, zone=engine.zone) if workers == 1
+                               else read_records(*paths, zone=engine.zone))
+                results = evaluate_experiment(experiment, engines, records, day,
+                                              workers=workers)
+            elif records is not None:
+                results = (engine.evaluate_many(records, day) if workers == 1 else
+                           evaluate_parallel(engine, records, day, None, workers, encode=True))
+            elif workers == 1:
+                results = engine.evaluate_many(read_customers(*paths, zone=engine.zone), day)
+            else:  # workers parse the JSON Lines, and write the JSON when that is the output
+                results = evaluate_parallel(engine, read_records(*paths, zone=engine.zone), day,
+                                            None, workers, encode=fmt in ("json", "jsonl"))
+            with Writer(stream, fmt) as writer, Progress(paths) as progress:
+                _write(results, writer, progress, counts)
+            if target is not None:
+                target.commit()
+            else:
+                sys.stdout.flush()
+    except Interrupted as stop:
+        _stopped(target, counts, f"interrupted ({stop.args[0] if stop.args else 'SIGINT'})")
+        _end(stop.args[1] if len(stop.args) > 1 else 130, workers)
+    except BrokenPipeError:
+        if target is not None:
+            target.abandon()
+        raise
+    except UsageError as err:  # found while reading (an unreadable .json file): nothing written
+        _stopped(target, counts, f"error: {err}")
+        sys.exit(EXIT_USAGE)
+    except (LoyaltyRulesError, OSError, Exception) as err:  # noqa: BLE001 - failed midway
+        if os.environ.get("LOYALTY_RULES_DEBUG"):
+            raise
+        _stopped(target, counts, f"error: {type(err).__name__}: {one_line(err)}"
+                 if not isinstance(err, LoyaltyRulesError) else f"error: {one_line(err)}")
+        _end(EXIT_FAILED, workers)
+    read, rejected = counts["read"], counts["rejected"]
     if rejected:
         click.echo(f"{read} read, {read - rejected} evaluated, {rejected} rejected", err=True)
         sys.exit(EXIT_REJECTED)
+
+
+def _zone(parameters: dict[str, Any]) -> Any:
+    """The business's time zone from the command's parameters (for the population pass)."""
+    from ..facts.parameters import business_zone
+
+    try:
+        return business_zone(str(parameters.get("profile.timezone", "UTC")))
+    except ValueError as exc:
+        raise UsageError(f"parameter 'profile.timezone': {exc}") from None
+
+
+def _warn_if_bare(engine: Any) -> None:
+    """Say so when the core's rulesets are off (blocked), or no rule at all is active: an
+    empty result must not pass for "nothing to do"."""
+    if "core" not in engine.plugins:
+        click.echo("warning: the core plugin is blocked (LOYALTY_RULES_BLOCK_PLUGINS): its "
+                   "rulesets are not active", err=True)
+    if not engine.program.rules:
+        click.echo("warning: no rules are active: no decision will recommend anything",
+                   err=True)
+
+
+def _write(results: Any, writer: Writer, progress: Any, counts: dict[str, int]) -> None:
+    from ..io.reading import Rejected
+
+    for result in results:
+        counts["read"] += 1
+        progress.advance()
+        if isinstance(result, Rejected):
+            counts["rejected"] += 1
+            for problem in result.problems:
+                progress.echo(str(problem))
+        else:
+            writer.write(result)
+
+
+def _skip_done(records: Iterator[Any], last_id: str, counts: dict[str, int]) -> Iterator[Any]:
+    """The records after the one whose decision was the last written; the rejections before
+    it are reported again (so the exit status is the uninterrupted run's)."""
+    from ..facts.models import Customer
+    from ..io.reading import Rejected
+
+    records = iter(records)
+    for record in records:
+        counts["read"] += 1
+        if isinstance(record, Rejected):
+            counts["rejected"] += 1
+            for problem in record.problems:
+                click.echo(str(problem), err=True)
+        elif isinstance(record, Customer) and record.id == last_id:
+            yield from records
+            return
+    raise UsageError(f"--resume: customer {last_id!r}, the last one in the partial output, "
+                     "is not in the input: is it the same input?")
+
+
+def _end(status: int, workers: int) -> None:
+    """Exit with `status`; with workers, at once: the interpreter's normal exit would wait for
+    the pool's queue threads, which a stopped pool may never release (its workers are gone)."""
+    if workers > 1:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
+def _stopped(target: OutputFile | None, counts: dict[str, int], why: str) -> None:
+    done = target.abandon() if target is not None else "the output is incomplete"
+    click.echo(f"{why}; stopped after {counts['read']} record(s): {done}", err=True)
 
 
 def _experiment(holdout: float | None, salt: str | None, path: Path | None) -> Any:
@@ -150,3 +263,6 @@ def _experiment(holdout: float | None, salt: str | None, path: Path | None) -> A
     from ..experiments.definition import Experiment
 
     return Experiment.holdout_only(holdout, salt)
+
+
+__all__ = ["evaluate", "interrupted"]

@@ -22,13 +22,15 @@ def split_parameters(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, 
 
 
 def build_population(paths: tuple[Path, ...], as_of: dt.date, parameters: dict[str, Any],
-                     saved: Path | None, workers: int = 1) -> Any:
+                     saved: Path | None, workers: int = 1, zone: Any = None) -> Any:
     """The population for `paths` as of `as_of`: read from `saved` when that file exists,
     else computed in a first pass over the input (by `workers` processes; written to `saved`
-    when given)."""
+    when given). `zone`: the business's time zone (default UTC)."""
     from ..io.progress import Progress
     from ..io.reading import read_customers
     from ..population import Population
+
+    zone = zone or dt.timezone.utc
 
     if saved is not None and saved.exists():
         if parameters:
@@ -50,11 +52,12 @@ def build_population(paths: tuple[Path, ...], as_of: dt.date, parameters: dict[s
             from ..engine.parallel import read_records
             from ..engine.populating import population_parallel
 
-            population = population_parallel(read_records(*paths), as_of, parameters,
-                                             workers, on_record=lambda: counted(None))
+            population = population_parallel(read_records(*paths, zone=zone), as_of,
+                                             parameters, workers, zone=zone,
+                                             on_record=lambda: counted(None))
         else:
-            population = Population.from_customers(read_customers(*paths), as_of, parameters,
-                                                   on_customer=counted)
+            population = Population.from_customers(read_customers(*paths, zone=zone), as_of,
+                                                   parameters, on_customer=counted)
     if saved is not None:
         population.save(saved)
     return population

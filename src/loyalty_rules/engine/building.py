@@ -8,6 +8,7 @@ value the rule does not provide, parameter overrides of the wrong name or type.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,12 @@ import attrs
 from ..decisions.arbitration import ContactPolicy
 from ..errors import PluginError, Problem, RulesetError, UsageError
 from ..facts.models import LOCALES
+from ..facts.parameters import business_zone
 from ..facts.profile import ITEM_FIELDS, PROFILE_FIELDS, ProfileParameters
 from ..facts.queries import EventQuery, item_namespace
 from ..language.model import Recommend, Ruleset, Vocabulary, value_type
-from ..language.scripts import template_names, template_problems
-from ..language.source import load_yaml
+from ..language.scripts import stray_braces, template_names, template_problems
+from ..language.source import load_yaml, read_text
 from ..language.validation import declare_derived, parse_ruleset, ruleset_files
 from ..plugins.registry import Registry
 from .layering import Layering, apply_overrides, check_declarations, queries_read
@@ -81,12 +83,9 @@ def load_rulesets(sources: list[tuple[str | None, Any]], vocabulary: Vocabulary
     for plugin, source in sources:
         file = str(source)
         try:
-            data, lines = load_yaml(source.read_text(encoding="utf-8"), file, RulesetError)
+            data, lines = load_yaml(read_text(source, RulesetError), file, RulesetError)
         except RulesetError as err:
             problems += err.problems
-            continue
-        except OSError as exc:
-            problems.append(Problem(f"cannot read: {exc.strerror or exc}", file=file, line=0))
             continue
         documents.append((plugin, file, data, lines))
         declare_derived(data, vocabulary)  # before any file's rules are read
@@ -142,6 +141,11 @@ def check_scripts(rulesets: list[Ruleset], scripts: Mapping[str, Mapping[str, st
                     problems.append(Problem(f"script {key!r} has no {locale!r} text",
                                             file=ruleset.file, line=rule.line, path=path))
                     continue
+                for bad in stray_braces(texts[locale]):
+                    problems.append(Problem(
+                        f"script {key!r} ({locale}) has placeholder {bad}, which is not "
+                        "{identifier}: it would reach the customer as written",
+                        file=ruleset.file, line=rule.line, path=path))
                 for message in template_problems(texts[locale]):
                     problems.append(Problem(f"script {key!r} ({locale}): {message}",
                                             file=ruleset.file, line=rule.line, path=path))
@@ -156,6 +160,8 @@ def check_scripts(rulesets: list[Ruleset], scripts: Mapping[str, Mapping[str, st
 
 
 def _coerce(key: str, value: Any, default: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UsageError(f"parameter {key!r}: expected a finite number, got {value!r}")
     expected, actual = value_type(default), value_type(value)
     if expected == actual or (expected == "number" and actual == "integer"):
         return float(value) if expected == "number" else value
@@ -188,6 +194,11 @@ def resolve_parameters(rulesets: list[Ruleset], overrides: Mapping[str, Any]
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise UsageError(f"unknown parameter {key!r}{hint}; known parameters: "
                              f"{', '.join(known)}")
+    if "timezone" in profile:
+        try:
+            business_zone(profile["timezone"])
+        except ValueError as exc:
+            raise UsageError(f"parameter 'profile.timezone': {exc}") from None
     return values, ProfileParameters(**profile), ContactPolicy(**policy)
 
 

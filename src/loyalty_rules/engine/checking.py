@@ -8,8 +8,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from ..language.compiler import compile_rulesets
+from ..errors import EngineError, Problem, RulesetError, UsageError
+from ..language.compiler import Program, compile_rulesets
 from ..language.model import Ruleset
 from ..language.validation import ruleset_files
 from ..plugins.manager import get_plugin_manager, installed_plugins, plugin_entry_points
@@ -23,6 +23,7 @@ from .building import (
     load_rulesets,
     vocabulary_of,
 )
+from .host import RuleHost, refused_rules
 
 
 def _installed(manager: Any) -> list[str]:
@@ -52,14 +53,46 @@ def validate_paths(paths: Iterable[str | Path], plugins: Sequence[str] | None = 
               if Path(str(source)).resolve() not in given]
     installed = load_rulesets(others, vocabulary)
     rulesets = load_rulesets([(None, f) for f in files], vocabulary)
+    _names_taken(rulesets, installed)
     check_declarations(installed + rulesets, plugin_actions(registry))
     check_scripts(rulesets, gather_scripts(registry, installed + rulesets))
     layered, _ = apply_overrides(installed + rulesets)
     rulesets = [rs for rs in layered if rs.plugin is None and Path(rs.file).resolve() in given]
     parameters = {rs.name: {p.name: p.default for p in rs.parameters.values()}
                   for rs in rulesets}
-    compile_rulesets(rulesets, parameters)
+    _engine_accepts(rulesets, compile_rulesets(rulesets, parameters))
     return rulesets
+
+
+def _names_taken(rulesets: Sequence[Ruleset], installed: Sequence[Ruleset]) -> None:
+    """A file may not reuse the name of an installed ruleset: the engine would refuse both."""
+    taken = {rs.name: rs for rs in installed}
+    problems = [Problem(f"ruleset {rs.name!r} is also defined in {taken[rs.name].file}",
+                        file=rs.file, line=1, path="$.ruleset")
+                for rs in rulesets if rs.name in taken]
+    if problems:
+        raise RulesetError(problems)
+
+
+def _engine_accepts(rulesets: Sequence[Ruleset], program: Program) -> None:
+    """Start the rule engine on the compiled rules, as `Engine` will: what it refuses,
+    `validate` refuses too, naming each rule's file and line."""
+    try:
+        RuleHost(program)
+        return
+    except EngineError as err:
+        message = str(err)
+    rules = {f"{rs.name}/{rule.id}": (rs, index, rule) for rs in rulesets
+             for index, rule in enumerate(rs.rules)}
+    problems = []
+    for part in program.parts:
+        for key in refused_rules(part.name, part.definition):
+            if key in rules:
+                rs, index, rule = rules[key]
+                problems.append(Problem(f"the rule engine refuses this rule ({message})",
+                                        file=rs.file, line=rule.line,
+                                        path=f"$.rules[{index}]"))
+    raise RulesetError(problems or [Problem(message)])
 
 
 def guidance_catalogue() -> list[dict[str, str]]:

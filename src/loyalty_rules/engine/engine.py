@@ -24,7 +24,8 @@ import pluggy
 from ..decisions.model import Decision
 from ..errors import RecordError, UsageError
 from ..facts.models import Customer, as_date
-from ..io.reading import Rejected, parse_customer
+from ..facts.parameters import business_zone
+from ..io.reading import Rejected, parse_customer, record_id
 from ..language.compiler import Program, compile_rulesets
 from ..plugins.manager import get_plugin_manager
 from ..plugins.registry import Registry, collect
@@ -87,6 +88,8 @@ class Engine:
                                       profile=population.tier_parameters(self.setup.profile))
         self.program: Program = compile_rulesets(self.setup.rulesets, self.setup.parameters)
         self._host = RuleHost(self.program)
+        #: the business's time zone (`profile.timezone`), for date-times with an offset
+        self.zone = business_zone(self.setup.profile.timezone)
         self._order = rule_order(self.program)
 
     def explain(self, customer: Customer | Mapping[str, Any], as_of: dt.date | str,
@@ -110,7 +113,7 @@ class Engine:
     def _customer(self, customer: Customer | Mapping[str, Any]) -> Customer:
         if isinstance(customer, Customer):
             return customer
-        return parse_customer(customer)
+        return parse_customer(customer, zone=self.zone)
 
     def evaluate(self, customer: Customer | Mapping[str, Any], as_of: dt.date | str,
                  *, locale: str | None = None) -> Decision:
@@ -139,10 +142,9 @@ class Engine:
         for item in customers:
             if isinstance(item, Mapping):
                 try:
-                    item = parse_customer(item)
+                    item = parse_customer(item, zone=self.zone)
                 except RecordError as err:
-                    cid = item.get("id")
-                    item = Rejected(err.problems, str(cid) if cid is not None else None)
+                    item = Rejected(err.problems, record_id(item))
             pending.append(item)
             if len(pending) >= self.batch_size:
                 yield from self._mixed(pending, day, locale)

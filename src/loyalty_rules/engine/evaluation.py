@@ -7,6 +7,7 @@ values, scripts, arbitration) happens here, from the input and `as_of` alone.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,7 +16,7 @@ import attrs
 from ..decisions.arbitration import arbitrate, contact_label
 from ..decisions.identity import customer_trigger, item_trigger, last_done, recommendation_id
 from ..decisions.model import Decision, Recommendation
-from ..errors import EngineError, Problem, RecordError
+from ..errors import EngineError, Interrupted, Problem, RecordError, one_line
 from ..facts.models import Customer
 from ..facts.profile import Item, derive_profile
 from ..facts.queries import query_facts
@@ -95,9 +96,12 @@ def prepare(customer: Customer, as_of: dt.date, setup: Setup, registry: Registry
     for name, space in setup.vocabulary.namespaces.items():
         try:
             computed = space.calculate(customer, as_of, profile)
-        except Exception as exc:
+        except BaseException as exc:  # sys.exit or KeyboardInterrupt in a plugin: its failure
+            if isinstance(exc, Interrupted):
+                raise
             raise RecordError([Problem(f"plugin {space.plugin!r} could not derive its facts: "
-                                       f"{type(exc).__name__}: {exc}", path=name)]) from None
+                                       f"{type(exc).__name__}: {one_line(exc)}", path=name)]
+                              ) from None
         if computed is None:
             continue
         unknown = set(computed) - set(space.fields)
@@ -137,7 +141,9 @@ def evaluate_value(value: Value, fact: Mapping[str, Any], rule: CompiledRule,
         return None  # a computation over an absent value is absent
     try:
         return spec.function(**args)
-    except Exception as exc:
+    except BaseException as exc:  # sys.exit or KeyboardInterrupt in a plugin: its failure
+        if isinstance(exc, Interrupted):
+            raise
         raise EngineError(f"rule {rule.key!r}: computation {value.name!r} failed: "
                           f"{type(exc).__name__}: {exc}") from None
 
@@ -241,7 +247,7 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
         role = "manager" if overdue and spec.group == "recovery" else spec.role
         template = setup.scripts[then.script_key][language]
         script = render(template, {**params, "name": customer.name or ANONYMOUS[language],
-                                   "due": due.isoformat(), "channel": channel})
+                                   "due": due.isoformat(), "channel": channel}, language)
         explanation = {name: read_field(fact, name) for name in rule.reads}
         candidates.append(Recommendation(
             then.action, rule.ruleset.name, rule.rule.id, rule.rule.guidance, then.priority,
@@ -266,6 +272,41 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
         profile["derived"] = dict(sorted(prepared.derived.items()))  # by name, not firing order
     fired = tuple(dict.fromkeys(rule.key for rule, _ in prepared.firings))
     return Decision(customer.id, as_of, profile, kept, suppressed, fired)
+
+
+def _unexpected(what: str, exc: BaseException) -> Problem:
+    if isinstance(exc, RecursionError):
+        return Problem(f"{what}: the record is nested too deeply")
+    return Problem(f"{what}: {type(exc).__name__}: {one_line(exc)[:200]}")
+
+
+def _non_finite(value: Any, path: str) -> str | None:
+    if isinstance(value, float):
+        return None if math.isfinite(value) else path
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            found = _non_finite(inner, f"{path}.{key}")
+            if found:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for index, inner in enumerate(value):
+            found = _non_finite(inner, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def finite(decision: Decision) -> Decision:
+    """The decision, if every number in it is finite (JSON has no Infinity or NaN); else
+    `RecordError` naming the first that is not (two purchases of 1e308 sum to infinity)."""
+    found = _non_finite(decision.profile, "profile")
+    for rec in decision.recommendations:
+        found = found or _non_finite(rec.params, f"recommendations.{rec.rule}.params") \
+            or _non_finite(rec.explanation, f"recommendations.{rec.rule}.explanation")
+    if found:
+        raise RecordError([Problem("not a finite number: the figures are too large to add up",
+                                   path=found)])
+    return decision
 
 
 def rejected(customer: Customer, problems: Sequence[Problem]) -> Rejected:
@@ -295,6 +336,10 @@ def evaluate_batch(host: RuleHost, program: Program, setup: Setup, registry: Reg
         except RecordError as err:
             results[position] = rejected(customer, err.problems)
             continue
+        except Exception as exc:  # noqa: BLE001 - a customer the profile cannot take
+            results[position] = rejected(customer, (_unexpected("could not derive the profile",
+                                                                exc),))
+            continue
         group.append((position, prepared))
         facts += len(prepared.facts)
         if facts >= setup.limits.facts_per_call:
@@ -317,8 +362,12 @@ def _evaluate_group(host: RuleHost, program: Program, setup: Setup, registry: Re
             results[position] = rejected(item.customer, (failed[index],))
             continue
         try:
-            results[position] = decide(
+            results[position] = finite(decide(
                 item, as_of, setup, registry, order, locale,
-                None if held is None else held.get(item.customer.id, {}))
+                None if held is None else held.get(item.customer.id, {})))
         except EngineError as err:
             results[position] = rejected(item.customer, (Problem(str(err)),))
+        except RecordError as err:
+            results[position] = rejected(item.customer, err.problems)
+        except Exception as exc:  # noqa: BLE001 - a customer the decision cannot take
+            results[position] = rejected(item.customer, (_unexpected("could not decide", exc),))

@@ -50,8 +50,10 @@ class RuleHost:
                 self._handles[part.name] = _engine.create_ruleset(
                     part.name, json.dumps(part.definition, ensure_ascii=False))
             except Exception as exc:  # bare codes, e.g. "error code: 202"
-                raise EngineError(f"durable_rules refused compiled part {part.name!r}: "
-                                  f"{exc}") from None
+                culprits = refused_rules(part.name, part.definition)
+                named = f" (rule {', '.join(culprits)})" if culprits else ""
+                raise EngineError(f"durable_rules refused compiled part {part.name!r}"
+                                  f"{named}: {exc}") from None
 
     def fire(self, part: str, facts: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
         """Assert `facts` into `part` in a fresh session; return (rule key, fact id) firings."""
@@ -88,6 +90,23 @@ class RuleHost:
         # durable_rules fires a rule once per true branch of an `any` (its `$or` is
         # expanded into paths): report each (rule, fact) once.
         return list(dict.fromkeys(fired))
+
+
+def refused_rules(name: str, definition: dict[str, Any]) -> list[str]:
+    """The rules (``ruleset/rule``) of a refused part that durable_rules refuses on their own."""
+    refused = []
+    for key, body in definition.items():
+        probe = f"{name}__probe"
+        try:
+            handle = _engine.create_ruleset(probe, json.dumps({key: body}, ensure_ascii=False))
+        except Exception:
+            refused.append(key)
+            continue
+        try:
+            _engine.delete_ruleset(handle)
+        except Exception:  # nothing more to free
+            pass
+    return refused
 
 
 def _describe(exc: Exception) -> str:

@@ -24,7 +24,10 @@ import importlib
 import itertools
 import json
 import multiprocessing
+import os
 import pickle
+import signal
+import threading
 import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -36,7 +39,16 @@ import attrs
 
 from ..errors import EngineError, Problem, RecordError, UsageError
 from ..facts.models import Customer
-from ..io.reading import Rejected, _from_raw, loads, parse_customer, read_customers
+from ..io.reading import (
+    STDIN,
+    STDIN_NAME,
+    Rejected,
+    parse_customer,
+    parse_line,
+    read_customers,
+    read_lines,
+    record_id,
+)
 from ..io.seen import SeenIds
 
 if TYPE_CHECKING:  # the engine hands itself in: this module never imports it
@@ -123,7 +135,8 @@ class Encoded:
     json_text: str
 
 
-def read_records(*paths: str | Path) -> Iterator[Customer | Rejected | RawLine]:
+def read_records(*paths: str | Path, zone: Any = dt.timezone.utc
+                 ) -> Iterator[Customer | Rejected | RawLine]:
     """`read_customers`, except that JSON Lines files are left for the workers to parse.
 
     Customer ids must still be unique across the paths: `evaluate_parallel` checks them as
@@ -131,38 +144,32 @@ def read_records(*paths: str | Path) -> Iterator[Customer | Rejected | RawLine]:
     """
     for given in paths:
         path = Path(given)
-        if path.is_file() and path.suffix.lower() in (".jsonl", ".ndjson"):
-            name = str(path)
-            with path.open(encoding="utf-8-sig") as handle:
-                for number, text in enumerate(handle, start=1):
-                    if not text.isspace():  # a line read from a file is never ""
-                        yield RawLine(text, name, number)
+        if str(given) == STDIN or (path.is_file() and
+                                   path.suffix.lower() in (".jsonl", ".ndjson")):
+            name = STDIN_NAME if str(given) == STDIN else str(path)
+            for number, text in read_lines(path):
+                yield RawLine(text, name, number)
         else:
-            yield from read_customers(path)
+            yield from read_customers(path, zone=zone)
 
 
-def _parse(item: Customer | Mapping[str, Any] | RawLine) -> Customer | Rejected:
+def _parse(item: Customer | Mapping[str, Any] | RawLine, zone: Any = dt.timezone.utc
+           ) -> Customer | Rejected:
     if isinstance(item, Customer):
         return item
     if isinstance(item, RawLine):
-        try:
-            raw = loads(item.text)
-        except json.JSONDecodeError as exc:
-            return Rejected((Problem(f"invalid JSON: {exc.msg} (column {exc.colno})",
-                                     file=item.file, line=item.line),))
-        return _from_raw(raw, item.file, item.line)
+        return parse_line(item.text, item.file, item.line, zone)
     try:
-        return parse_customer(item)
+        return parse_customer(item, zone=zone)
     except RecordError as err:
-        cid = item.get("id") if isinstance(item, Mapping) else None
-        return Rejected(err.problems, str(cid) if cid is not None else None)
+        return Rejected(err.problems, record_id(item))
 
 
 def _evaluate_with(engine: Engine, items: Sequence[Customer | Mapping[str, Any] | RawLine],
                    as_of: dt.date, locale: str | None, encode: bool = False
                    ) -> tuple[list[Any], list[str | None]]:
     """One batch, in order, and the id of every record that parsed (for the unique-id check)."""
-    parsed = [_parse(item) for item in items]
+    parsed = [_parse(item, engine.zone) for item in items]
     ids = [c.id if isinstance(c, Customer) else None for c in parsed]
     results = list(engine._mixed(parsed, as_of, locale))
     if encode:
@@ -178,9 +185,50 @@ def _evaluate_with(engine: Engine, items: Sequence[Customer | Mapping[str, Any] 
 _ENGINE: Engine | None = None
 
 
-def _start_worker(recipe: EngineRecipe) -> None:
+class Lifeline:
+    """A pipe whose only write end the parent holds; each worker gets the read end
+    (`guard_worker`). Use as a context manager around the pool, or `close()` it."""
+
+    def __init__(self, context: Any):
+        self.read, self._write = context.Pipe(duplex=False)
+
+    def close(self) -> None:
+        self._write.close()  # the workers see EOF and exit
+        self.read.close()
+
+    def __enter__(self) -> Lifeline:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def guard_worker(lifeline: Any = None) -> None:
+    """A worker's first step: ignore Ctrl-C (the parent handles it and shuts the pool down)
+    and die as soon as the parent process is gone (`_die_with_parent`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if lifeline is not None:
+        threading.Thread(target=_die_with_parent, args=(lifeline,), daemon=True,
+                         name="loyalty-rules-lifeline").start()
+
+
+def _start_worker(recipe: EngineRecipe, lifeline: Any = None) -> None:
+    """Build the worker's engine, in a worker guarded by `guard_worker`."""
     global _ENGINE
+    guard_worker(lifeline)
     _ENGINE = recipe.build()
+
+
+def _die_with_parent(lifeline: Any) -> None:
+    """Wait on the read end of a pipe whose only write end the parent holds: it reads EOF
+    when the parent ends in any way (even SIGKILL), and the worker exits at once, so no worker
+    outlives its parent holding the caller's pipes open."""
+    try:
+        while True:
+            lifeline.recv_bytes()
+    except (EOFError, OSError):
+        pass
+    os._exit(1)
 
 
 def _evaluate_batch(items: Sequence[Customer | Mapping[str, Any] | RawLine], as_of: dt.date,
@@ -224,11 +272,14 @@ class _Pool:
     def __init__(self, recipe: EngineRecipe, workers: int, encode: bool = False):
         self.recipe, self.workers, self.encode = recipe, workers, encode
         self.context = _context()
+        # the parent keeps the only write end; each worker gets the read end (`_die_with_parent`)
+        self.lifeline = Lifeline(self.context)
         self.executor = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=self.context,
-                                   initializer=_start_worker, initargs=(self.recipe,))
+                                   initializer=_start_worker,
+                                   initargs=(self.recipe, self.lifeline.read))
 
     def submit(self, sent: Sequence[Any], as_of: dt.date, locale: str | None
                ) -> Future[tuple[list[Any], list[str | None]]]:
@@ -244,8 +295,11 @@ class _Pool:
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.executor = self._new()
 
-    def close(self) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
+    def close(self, wait: bool = True) -> None:
+        if not wait:
+            self.lifeline.close()  # the workers exit now (`_die_with_parent`)
+        self.executor.shutdown(wait=wait, cancel_futures=True)
+        self.lifeline.close()
 
 
 class _UniqueIds:
@@ -293,16 +347,16 @@ def _crashed(item: Any, why: str) -> Rejected:
     if isinstance(item, RawLine):
         problem = attrs.evolve(problem, file=item.file, line=item.line)
         try:
-            cid = json.loads(item.text).get("id")
-        except (ValueError, AttributeError):
+            cid = record_id(json.loads(item.text))
+        except (ValueError, RecursionError):
             pass
     elif isinstance(item, Customer):
         cid = item.id
         if item.source is not None:
             problem = attrs.evolve(problem, file=item.source[0], line=item.source[1])
     elif isinstance(item, Mapping):
-        cid = item.get("id")
-    return Rejected((problem,), str(cid) if cid is not None else None)
+        cid = record_id(item)
+    return Rejected((problem,), cid)
 
 
 def _one_by_one(pool: _Pool, batch: _Batch, as_of: dt.date, locale: str | None
@@ -359,8 +413,10 @@ def evaluate_parallel(engine: Engine, customers: Iterable[Any], as_of: dt.date,
                 yield from _finish(pool, queue, as_of, locale, unique)
         while queue:
             yield from _finish(pool, queue, as_of, locale, unique)
-    finally:
-        pool.close()
+    except BaseException:  # interrupted, or the reader stopped: do not wait for the workers
+        pool.close(wait=False)
+        raise
+    pool.close()
 
 
 def _finish(pool: _Pool, queue: collections.deque[_Batch], as_of: dt.date,

@@ -21,18 +21,18 @@ from ..io.reading import Rejected
 from ..io.seen import SeenIds
 from ..population.model import Population, PopulationParameters, Tally, _parameters
 from ..population.standing import Purchases
-from .parallel import RawLine, _context, _parse
+from .parallel import Lifeline, RawLine, _context, _parse, guard_worker
 
 BATCH = 1000
 #: one record as it comes back from a worker: rejected, or an id, where it was read, purchases
 Reduced = tuple[bool, str | None, tuple[str, int] | None, Purchases | None]
 
 
-def _reduce(items: list[Any], as_of: dt.date) -> list[Reduced]:
+def _reduce(items: list[Any], as_of: dt.date, zone: Any = dt.timezone.utc) -> list[Reduced]:
     """Runs in a worker: parse each record and keep what the population pass needs."""
     out: list[Reduced] = []
     for item in items:
-        parsed = _parse(item)
+        parsed = _parse(item, zone)
         if isinstance(parsed, Rejected):
             out.append((True, None, None, None))
             continue
@@ -55,8 +55,8 @@ def _count(tally: Tally, seen: SeenIds, reduced: Reduced) -> None:
 def population_parallel(records: Iterable[Customer | Rejected | RawLine | Mapping[str, Any]],
                         as_of: dt.date,
                         parameters: PopulationParameters | Mapping[str, Any] | None,
-                        workers: int, *, on_record: Callable[[], None] | None = None
-                        ) -> Population:
+                        workers: int, *, on_record: Callable[[], None] | None = None,
+                        zone: Any = dt.timezone.utc) -> Population:
     """`Population.from_customers` with the parsing spread over `workers` processes.
 
     `records` as from `parallel.read_records` (raw JSON Lines are parsed in the workers).
@@ -71,7 +71,10 @@ def population_parallel(records: Iterable[Customer | Rejected | RawLine | Mappin
             yield batch
 
     queue: collections.deque[tuple[list[Any], Future[list[Reduced]]]] = collections.deque()
-    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
+    context = _context()
+    lifeline = Lifeline(context)  # the workers end with this process, however it ends
+    with lifeline, ProcessPoolExecutor(workers, mp_context=context, initializer=guard_worker,
+                                       initargs=(lifeline.read,)) as pool:
         def finish() -> None:
             items, future = queue.popleft()
             for reduced in future.result():
@@ -83,7 +86,7 @@ def population_parallel(records: Iterable[Customer | Rejected | RawLine | Mappin
             passed = [(True, None, None, None) if isinstance(i, Rejected) else None
                       for i in batch]
             sent = [i for i in batch if not isinstance(i, Rejected)]
-            future = pool.submit(_reduce, sent, as_of)
+            future = pool.submit(_reduce, sent, as_of, zone)
             if any(passed):  # keep input order: rejections read in the parent stay in place
                 future = _with_rejections(future, passed)
             queue.append((batch, future))

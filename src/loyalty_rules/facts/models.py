@@ -6,11 +6,16 @@ Raw dicts stop at the boundary (`loyalty_rules.io.reading`); everything past it 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, ClassVar, Union
 
 import attrs
 
-from ..errors import UsageError
+from ..errors import Problem, RecordError, UsageError
+
+#: The dates the engine computes with. Outside them date arithmetic (windows of days before
+#: and after) would leave the calendar; ``0001-01-01`` is a common "no date" placeholder.
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 PERSONALITIES = ("dominant", "analytical", "social")
 
@@ -157,10 +162,28 @@ EVENT_TYPES: dict[str, type] = {
     for cls in (Visit, Purchase, Contact, Complaint, Recovery, Survey, Request, Promise,
                 Referral, Churn)
 }
+_EVENT_CLASSES = tuple(EVENT_TYPES.values())
 
 
 def _sorted_events(events: Any) -> tuple[Event, ...]:
-    # Stable: same-day events keep their input order.
+    """The events, oldest first (stable: same-day events keep their input order).
+
+    Each must be an event model: a mapping is the contract's form, read by
+    `loyalty_rules.parse_customer` or `parse_event`; anything else is a `RecordError`.
+    """
+    events = tuple(events)
+    problems = []
+    for index, event in enumerate(events):
+        if not isinstance(event, _EVENT_CLASSES):
+            hint = (" (a mapping is read with loyalty_rules.parse_event, or the whole record "
+                    "with parse_customer)") if isinstance(event, Mapping) else ""
+            problems.append(Problem(f"expected an event ({', '.join(EVENT_TYPES)}), got "
+                                    f"{type(event).__name__}{hint}", path=f"events[{index}]"))
+        elif not isinstance(event.at, dt.date):
+            problems.append(Problem(f"expected a date, got {type(event.at).__name__}",
+                                    path=f"events[{index}].at"))
+    if problems:
+        raise RecordError(problems)
     return tuple(sorted(events, key=lambda e: e.at))
 
 
@@ -189,10 +212,15 @@ class Customer:
 def as_date(value: dt.date | str) -> dt.date:
     """An `as_of` date from a date, a date-time or ``YYYY-MM-DD``; `UsageError` otherwise."""
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise UsageError(f"as_of: expected a date YYYY-MM-DD, got {value!r}") from None
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise UsageError(f"as_of: expected a date YYYY-MM-DD, got {value!r}") from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise UsageError(f"as_of: {day} is outside the dates the engine computes with, "
+                         f"{EARLIEST_DATE}..{LATEST_DATE}")
+    return day

@@ -5,6 +5,9 @@ read (`PROFILE_FIELDS`, `ITEM_FIELDS`), each with its type and meaning.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import zoneinfo
 from typing import Any
 
 import attrs
@@ -60,6 +63,9 @@ class ProfileParameters:
     promise_recent_days: int = 30
     #: CMP-03: complaints on one topic are counted over this many days.
     complaint_topic_window_days: int = 365
+    #: The business's time zone (an IANA name such as ``Asia/Shanghai``, or ``+08:00``): a
+    #: date-time with a UTC offset counts on its date in this zone (docs/contract.md).
+    timezone: str = "UTC"
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> ProfileParameters:
@@ -69,6 +75,25 @@ class ProfileParameters:
             default = fields[key].default
             converted[key] = type(default)(value)
         return cls(**converted)
+
+
+def business_zone(name: str) -> dt.tzinfo:
+    """The `tzinfo` of a `timezone` parameter: ``UTC``, an IANA name, or an offset ``±HH:MM``;
+    raises ValueError naming what is accepted."""
+    text = name.strip()
+    if text.upper() in ("UTC", "Z"):
+        return dt.timezone.utc
+    offset = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", text)
+    if offset:
+        sign = -1 if offset.group(1) == "-" else 1
+        delta = dt.timedelta(hours=int(offset.group(2)), minutes=int(offset.group(3)))
+        if delta < dt.timedelta(hours=24):
+            return dt.timezone(sign * delta)
+    try:
+        return zoneinfo.ZoneInfo(text)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise ValueError(f"unknown time zone {name!r}: expected UTC, an IANA name such as "
+                         "Asia/Shanghai, or an offset such as +08:00") from None
 
 
 # name -> (type, description). Types: number, integer, string, boolean, date.

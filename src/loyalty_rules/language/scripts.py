@@ -32,6 +32,17 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+#: Units as records give them, in each script language: `{unit}` is written in the script's
+#: language ("17天内", not "17days内"); a unit not listed is written as given.
+UNITS: dict[str, dict[str, str]] = {
+    "zh": {"day": "天", "days": "天", "hour": "小时", "hours": "小时", "week": "周",
+           "weeks": "周", "minute": "分钟", "minutes": "分钟", "min": "分钟", "month": "个月",
+           "months": "个月"},
+    "en": {"天": "days", "日": "days", "小时": "hours", "周": "weeks", "星期": "weeks",
+           "分钟": "minutes", "月": "months", "个月": "months"},
+}
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
@@ -53,15 +64,18 @@ def _format(value: Any, kind: str, argument: str | None) -> str | None:
     return form.replace("#", _text(number))
 
 
-def render(template: str, values: Mapping[str, Any]) -> str:
+def render(template: str, values: Mapping[str, Any], locale: str | None = None) -> str:
     """Fill placeholders from `values`; unknown ones (and formats of a non-number) are left
-    as they are."""
+    as they are. With `locale`, a `{unit}` is written in that language (`UNITS`)."""
+    units = UNITS.get(locale or "", {})
+
     def fill(match: re.Match[str]) -> str:
         key, kind, argument = match.groups()
         if key not in values or values[key] is None:
             return match.group(0)
         if kind is None:
-            return _text(values[key])
+            text = _text(values[key])
+            return units.get(text.strip().lower(), text) if key == "unit" else text
         text = _format(values[key], kind, argument)
         return match.group(0) if text is None else text
     return _PLACEHOLDER.sub(fill, template)
@@ -88,3 +102,13 @@ def template_problems(template: str) -> list[str]:
             problems.append(f"{{{key}|number:{argument}}}: the digits are a whole number from "
                             "0 to 6")
     return problems
+
+
+_BRACED = re.compile(r"\{[^{}]*\}")
+
+
+def stray_braces(template: str) -> list[str]:
+    """Every `{...}` in a template that is not a placeholder (`{Name}`, `{ due }`, `{0}`,
+    `{name:>9}`): such text would reach the customer as written."""
+    return [match.group(0) for match in _BRACED.finditer(template)
+            if not _PLACEHOLDER.fullmatch(match.group(0))]

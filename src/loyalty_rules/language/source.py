@@ -66,11 +66,78 @@ def _impossible_value(loader: yaml.SafeLoader, node: yaml.Node, path: str = "$"
     return None
 
 
+#: How deep a document may nest (mappings and lists): far beyond any real ruleset or
+#: scenario file, far below what would exhaust Python's stack.
+MAX_DEPTH = 64
+#: How many nodes a document may hold once its aliases are expanded: anchors and aliases
+#: (`*name`) stay usable, a "billion laughs" document is refused before it is expanded.
+MAX_NODES = 100_000
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, mark: Any):
+        self.message, self.line = message, (mark.line + 1 if mark is not None else 1)
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """`SafeLoader` that counts, while composing, how deep the document nests and how many
+    nodes it holds with every alias expanded (shared nodes are counted once per use, from a
+    memo, so the count itself costs one step per node)."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+        self._sizes: dict[int, int] = {}
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(f"nested more than {MAX_DEPTH} levels deep",
+                               self.peek_event().start_mark)
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            children = []
+        size = 1 + sum(self._sizes.get(id(child), 1) for child in children)
+        if size > MAX_NODES:
+            raise _Refused(f"expands to more than {MAX_NODES:,} values once its aliases are "
+                           "followed (an alias bomb?)", node.start_mark)
+        self._sizes[id(node)] = size
+        return node
+
+
+def read_text(path: Any, error: type[ProblemsError]) -> str:
+    """A ruleset or scenario file's text (UTF-8); an unreadable file is `error` naming it."""
+    file = str(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = exc.object[:exc.start].count(b"\n") + 1
+        raise error([Problem(f"not valid UTF-8: byte 0x{exc.object[exc.start]:02x} (save the "
+                             "file as UTF-8)", file=file, line=line)]) from None
+    except OSError as exc:
+        raise error([Problem(f"cannot read: {exc.strerror or exc}", file=file, line=0)]) \
+            from None
+
+
 def load_yaml(text: str, file: str, error: type[ProblemsError]) -> tuple[Any, Lines]:
-    """Parse one YAML document safely; syntax errors become `error` with file and line."""
+    """Parse one YAML document safely; syntax errors become `error` with file and line.
+
+    A document nested deeper than `MAX_DEPTH` or larger than `MAX_NODES` once its aliases
+    are expanded is refused with the line where it went past the bound, before anything
+    walks it.
+    """
     lines = Lines()
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _BoundedLoader(text)
         try:
             node = loader.get_single_node()
             try:
@@ -91,6 +158,12 @@ def load_yaml(text: str, file: str, error: type[ProblemsError]) -> tuple[Any, Li
             from None
     except yaml.YAMLError as exc:
         raise error([Problem(f"invalid YAML: {exc}", file=file, line=1, path="$")]) from None
+    except _Refused as refused:
+        raise error([Problem(f"refused: {refused.message}", file=file, line=refused.line,
+                             path="$")]) from None
+    except RecursionError:  # not expected past the bounds above; still located, not a crash
+        raise error([Problem("refused: nested too deeply to read", file=file, line=1,
+                             path="$")]) from None
     if node is not None:
         _walk(node, "$", lines)
     return data, lines

@@ -19,8 +19,10 @@ from .checker import NAME, Checker, hint, kind
 from .conditions import ConditionChecker
 from .declarations import parse_actions, parse_guidelines, parse_overrides, parse_queries
 from .model import Derive, Recommend, Rule, Ruleset, Value, Vocabulary
-from .source import Lines, load_yaml
+from .source import Lines, load_yaml, read_text
 from .tables import table_derives, table_rules
+from .bounds import condition_too_deep, non_finite
+from .scripts import stray_braces
 
 TOP_KEYS = ("ruleset", "version", "description", "guidance", "parameters", "queries",
             "guidelines", "actions", "overrides", "rules", "scripts")
@@ -53,6 +55,9 @@ class _Checker(ConditionChecker):
             for_each = None
         if "when" not in data:
             self.error(path, "missing required key: when")
+            when = None
+        elif (too_deep := condition_too_deep(data["when"], f"{path}.when")) is not None:
+            self.error(*too_deep)
             when = None
         else:
             when = self.condition(data["when"], f"{path}.when", for_each)
@@ -190,6 +195,8 @@ def parse_ruleset(data: Any, lines: Lines, file: str, vocabulary: Vocabulary,
         raise RulesetError([Problem(f"a ruleset is a mapping, got {kind(data)}", file=file,
                                     line=1, path="$")])
     check.keys(data, TOP_KEYS, "$")
+    for where in non_finite(data):
+        check.error(where, "not a finite number: .nan and .inf cannot be thresholds or values")
     name = check.text(data, "ruleset", "$", required=True)
     if name and not NAME.match(name):
         check.error("$.ruleset", "a ruleset name is lower_case_with_underscores (a '.' allowed "
@@ -234,6 +241,10 @@ def parse_ruleset(data: Any, lines: Lines, file: str, vocabulary: Vocabulary,
         for locale, text in texts.items():
             if text.count("{") != text.count("}"):
                 check.error(f"$.scripts.{key}.{locale}", "unbalanced braces in the template")
+            for bad in stray_braces(text):
+                check.error(f"$.scripts.{key}.{locale}", f"placeholder {bad} is not "
+                            "{identifier} (lower-case letters, digits and _): it would reach "
+                            "the customer as written")
     if check.problems:
         raise RulesetError(check.problems)
     return Ruleset(name, version, description, guidance, check.parameters, tuple(rules),
@@ -249,12 +260,7 @@ def load_ruleset_text(text: str, file: str, vocabulary: Vocabulary,
 def load_ruleset_file(path: str | Path, vocabulary: Vocabulary,
                       plugin: str | None = None) -> Ruleset:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RulesetError([Problem(f"cannot read: {exc.strerror}", file=str(path), line=0)]) \
-            from None
-    return load_ruleset_text(text, str(path), vocabulary, plugin)
+    return load_ruleset_text(read_text(path, RulesetError), str(path), vocabulary, plugin)
 
 
 def ruleset_files(path: str | Path) -> list[Path]:

@@ -30,6 +30,7 @@ import pluggy
 from ..decisions.model import Decision
 from ..engine.engine import Engine
 from ..errors import EngineError, Problem, RecordError, ScenarioError, UsageError
+from ..language.source import read_text
 from .format import Case, Expectation, Scenario, parse_scenario
 
 __all__ = ["Case", "CaseResult", "Coverage", "Expectation", "Report", "Scenario",
@@ -149,13 +150,8 @@ class ScenarioRunner:
 
     def load(self, path: str | Path) -> Scenario:
         """Parse and check one file; raise `ScenarioError` listing every problem."""
-        file = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ScenarioError([Problem(f"cannot read: {exc.strerror or exc}", file=file,
-                                         line=0)]) from None
-        return parse_scenario(text, file, self.plugin_manager, self.engine)
+        text = read_text(Path(path), ScenarioError)
+        return parse_scenario(text, str(path), self.plugin_manager, self.engine)
 
     def load_all(self, paths: Iterable[str | Path]) -> list[Scenario]:
         """Every file under `paths`; one `ScenarioError` with every problem of every file."""
