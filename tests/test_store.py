@@ -251,7 +251,7 @@ def test_what_marks_an_action_done_is_declared_with_it():
     assert declared["follow_up"] == "recovery:followed_up"
     assert declared["wake_dormant"] == "contact"
     assert declared["prevention_review"] == "record"  # for the business: no contact
-    assert ActionSpec("x.visit_done", "d", completion="visit").done_by == "record"
+    assert ActionSpec("x.note", "d", outbound=False).done_by == "record"
     with pytest.raises(ValueError, match="done_by must be"):
         ActionSpec("x.bad", "d", done_by="recovery:forgiven")
     table = (ROOT / "docs" / "service.md").read_text(encoding="utf-8")

@@ -274,12 +274,10 @@ class ActionSpec:
     #: appends (docs/service.md): ``contact`` (an outbound contact naming the action),
     #: ``recovery:STEP`` (that recovery step of the complaint named by the recommendation's
     #: ``complaint`` param), or ``record`` (kept in the store only: not a customer contact).
-    #: Default: ``contact`` for outbound actions recorded by a contact (`completion`),
-    #: ``record`` for the others.
+    #: Default: ``contact`` for outbound actions, ``record`` for the others.
     done_by: str = attrs.field(
-        default=attrs.Factory(
-            lambda self: "contact" if self.outbound and self.completion == "contact"
-            else "record", takes_self=True))
+        default=attrs.Factory(lambda self: "contact" if self.outbound else "record",
+                              takes_self=True))
 
     @done_by.validator
     def _check_done_by(self, _attribute: Any, value: str) -> None:
