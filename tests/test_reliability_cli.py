@@ -96,8 +96,7 @@ def test_chinese_scripts_write_units_in_chinese(tmp_path):
     result = _run("evaluate", str(path), "--as-of", "2026-11-22", "--locale", "zh",
                   "--format", "jsonl")
     scripts = [r["script"] for r in json.loads(result.stdout)["recommendations"]]
-    # one reply per request (issue 9): the padded commitment, 21 days, said in Chinese units
-    assert scripts and any("21天内" in s for s in scripts)
+    assert scripts and any("17天" in s for s in scripts)
     assert not any("days" in s for s in scripts)
 
 
