@@ -18,9 +18,16 @@ import click
 
 from ..errors import Interrupted, LoyaltyRulesError, UsageError, one_line
 from ..io.output import FORMATS, OutputFile, Writer
-from .common import EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE, _parameters, guarded, interrupted
+from .common import (
+    EXIT_FAILED,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    _parameters,
+    engine_options,
+    guarded,
+    interrupted,
+)
 from .populating import build_population, split_parameters
-
 
 #: without --workers, an input of at most this many customers is evaluated in one process:
 #: starting workers (~0.3 s) costs more than they save below it (docs/benchmarks.md)
@@ -31,12 +38,7 @@ SMALL_INPUT = 4000
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--as-of", "as_of", required=True, metavar="YYYY-MM-DD",
               help="The date to evaluate as of (never the clock: results are reproducible).")
-@click.option("--plugin", "plugins", multiple=True, metavar="NAME",
-              help="Activate an installed industry pack (repeatable).")
-@click.option("--ruleset", "rulesets", multiple=True, type=click.Path(path_type=Path),
-              help="Add a custom ruleset file or folder (repeatable).")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Override a parameter, e.g. profile.dormancy_factor=3 (repeatable).")
+@engine_options("profile.dormancy_factor=3")
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="Output format; default: table on a terminal, json otherwise.")
 @click.option("--locale", type=click.Choice(["en", "zh"]),
