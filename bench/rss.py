@@ -17,7 +17,9 @@ workers), and three figures come out, in MB:
 
 RSS counts pages shared by forked processes once per process, so the sums overstate what
 the machine held. Also printed: wall seconds, exit status, load average before and after.
-One JSON line on standard output.
+`tree_cpu_s` sums each process's CPU seconds as last sampled (up to `--every` short per
+process): the whole tree's work, which `bench/ab.py`'s CPU figure (the command's own
+process) leaves out for workers. One JSON line on standard output.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def measure(command: list[str], every: float = 0.05) -> dict[str, object]:
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     root = psutil.Process(child.pid)
     peaks: dict[tuple[int, float], int] = {}  # (pid, start time) → peak kB
+    cpu: dict[tuple[int, float], float] = {}  # (pid, start time) → user + system seconds
     tree_peak = 0
     processes = 1
     while child.poll() is None:
@@ -63,6 +66,8 @@ def measure(command: list[str], every: float = 0.05) -> dict[str, object]:
             try:
                 rss = process.memory_info().rss
                 key = (process.pid, process.create_time())
+                times = process.cpu_times()
+                cpu[key] = times.user + times.system
             except psutil.Error:
                 continue
             total += rss
@@ -82,6 +87,8 @@ def measure(command: list[str], every: float = 0.05) -> dict[str, object]:
             "sum_of_peaks_mb": round(sum(peaks.values()) / 1024, 1),
             "largest_process_mb": round(max([largest_child, *peaks.values()]) / 1024, 1),
             "processes_seen": len(peaks),
+            # the last sample of each process: up to `every` seconds short per process
+            "tree_cpu_s": round(sum(cpu.values()), 2),
             "load_before": [round(x, 2) for x in load_before],
             "load_after": [round(x, 2) for x in os.getloadavg()],
             **({"stderr_tail": errors.decode(errors="replace")[-500:]}

@@ -267,7 +267,9 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
     if aside:
         kept = tuple(sorted((*kept, *aside.values()),
                             key=lambda r: (-r.priority, r.order, r.action)))
-    profile = {k: v for k, v in prepared.profile.items() if k not in PRIVATE_PROFILE_KEYS}
+    profile = dict(prepared.profile)  # a copy in C, then the private keys out: same order
+    for private in PRIVATE_PROFILE_KEYS:
+        profile.pop(private, None)
     if prepared.derived:
         profile["derived"] = dict(sorted(prepared.derived.items()))  # by name, not firing order
     fired = tuple(dict.fromkeys(rule.key for rule, _ in prepared.firings))
