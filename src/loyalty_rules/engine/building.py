@@ -18,7 +18,7 @@ from ..errors import PluginError, Problem, RulesetError, UsageError
 from ..facts.models import LOCALES
 from ..facts.profile import ITEM_FIELDS, PROFILE_FIELDS, ProfileParameters
 from ..language.model import Recommend, Ruleset, Vocabulary, value_type
-from ..language.scripts import template_names
+from ..language.scripts import template_names, variants
 from ..language.source import load_yaml
 from ..language.validation import declare_derived, parse_ruleset, ruleset_files
 from ..plugins.registry import Registry
@@ -126,17 +126,23 @@ def check_scripts(rulesets: list[Ruleset], scripts: Mapping[str, Mapping[str, st
                                         path=path))
                 continue
             allowed = set(SCRIPT_VALUES) | {name for name, _ in rule.then.params}
-            for locale in LOCALES:
-                if locale not in texts:
-                    problems.append(Problem(f"script {key!r} has no {locale!r} text",
-                                            file=ruleset.file, line=rule.line, path=path))
+            # the script, its rotating variants (KEY.2 …) and its sentence inside a reply
+            # (a `.in_reply` sentence is used only where the rule provides all it names)
+            for each in variants(scripts, key):
+                texts = scripts.get(each)
+                if texts is None:
                     continue
-                for name in template_names(texts[locale]):
-                    if name not in allowed:
-                        problems.append(Problem(
-                            f"script {key!r} ({locale}) uses {{{name}}}, which this rule does "
-                            f"not provide; it provides {', '.join(sorted(allowed))}",
-                            file=ruleset.file, line=rule.line, path=path))
+                for locale in LOCALES:
+                    if locale not in texts:
+                        problems.append(Problem(f"script {each!r} has no {locale!r} text",
+                                                file=ruleset.file, line=rule.line, path=path))
+                        continue
+                    for name in template_names(texts[locale]):
+                        if name not in allowed:
+                            problems.append(Problem(
+                                f"script {each!r} ({locale}) uses {{{name}}}, which this rule "
+                                f"does not provide; it provides {', '.join(sorted(allowed))}",
+                                file=ruleset.file, line=rule.line, path=path))
     if problems:
         raise RulesetError(problems)
 

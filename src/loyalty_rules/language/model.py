@@ -12,7 +12,15 @@ from typing import Any, Union
 
 import attrs
 
-from ..facts.models import CHANNELS, KINDS, LOCALES, ORIENTATIONS, PERSONALITIES
+from ..facts.models import (
+    CHANNELS,
+    CHURN_REASONS,
+    KINDS,
+    LOCALES,
+    ORIENTATIONS,
+    PERSONALITIES,
+    RESPONSIBILITIES,
+)
 from ..facts.profile import (
     ITEM_FIELDS,
     LOYALTY_STAGES,
@@ -191,6 +199,8 @@ FIELD_VALUES: dict[str, tuple[str, ...]] = {
     "segment": SEGMENTS,
     "tier": TIERS,
     "complaint.next_step": RECOVERY_ORDER,
+    "complaint.responsibility": RESPONSIBILITIES,
+    "churn_reason": CHURN_REASONS,
 }
 
 
