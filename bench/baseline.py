@@ -90,6 +90,7 @@ class _Out:
         self.language = customer.locale or "en"
         self.recs: list[dict[str, Any]] = []
         self.fired: list[str] = []
+        self.item: Any = None  # the open item the rules in hand are about
 
     def rec(self, key: str, action: str, priority: int, params: dict[str, Any],
             channel: str | None = None, due_in_days: int = 0, script: str | None = None) -> None:
@@ -105,12 +106,15 @@ class _Out:
         ruleset, _, rule = key.partition("/")
         self.recs.append({"action": action, "ruleset": ruleset, "rule": rule,
                           "priority": priority, "channel": channel, "due": due.isoformat(),
-                          "params": params, "script": text, "order": ORDER[key]})
+                          "params": params, "script": text, "order": ORDER[key],
+                          "item": self.item})
         self.fired.append(key)
 
 
-def decide_customer(customer: Any, as_of: dt.date) -> dict[str, Any]:
-    """The decision for one customer, as a dict shaped like `Decision.to_dict()`."""
+def decide_customer(customer: Any, as_of: dt.date, with_profile: bool = False) -> Any:
+    """The decision for one customer, as a dict shaped like `Decision.to_dict()` (each
+    recommendation also names its rule's `order` and the open `item` it is about); with
+    `with_profile`, also the derived facts, as (decision, facts)."""
     profile = derive_profile(customer, as_of)
     v = profile.values
     out = _Out(customer, as_of)
@@ -120,6 +124,7 @@ def decide_customer(customer: Any, as_of: dt.date) -> dict[str, Any]:
 
     # -- expectations.yaml: per request, per promise ---------------------------------------
     for item in profile.items:
+        out.item = item
         i = item.values
         if item.kind == "request":
             deliverable, unit, ratio = i.get("deliverable"), i.get("unit"), i.get("ratio")
@@ -168,6 +173,7 @@ def decide_customer(customer: Any, as_of: dt.date) -> dict[str, Any]:
                 derived["over_delivered"] = True
                 out.fired.append("expectations/over-delivered")
 
+    out.item = None
     # -- relationship.yaml: the derived key account (stratum 0) -----------------------------
     churned = v.get("churned")
     tier_rank = v.get("tier_rank")
@@ -234,6 +240,7 @@ def decide_customer(customer: Any, as_of: dt.date) -> dict[str, Any]:
     for item in profile.items:
         if item.kind != "complaint":
             continue
+        out.item = item
         i = item.values
         step, cid, topic = i.get("next_step"), i.get("id"), i.get("topic")
         if step == "acknowledged":
@@ -254,6 +261,7 @@ def decide_customer(customer: Any, as_of: dt.date) -> dict[str, Any]:
             rec("recovery/recurring-topic-review", "prevention_review", 70,
                 {"topic": topic, "count": count}, due_in_days=7)
 
+    out.item = None
     # -- relationship.yaml -------------------------------------------------------------------
     activity, contact = v.get("days_since_activity"), v.get("days_since_contact")
     if v.get("dormant") is True and _quiet(v, "days_since_wake_dormant", 30):
@@ -315,10 +323,11 @@ def decide_customer(customer: Any, as_of: dt.date) -> dict[str, Any]:
     kept, suppressed = arbitrate(out.recs, customer, as_of)
     shown = {k: x for k, x in v.items() if k not in PRIVATE}
     if derived:
-        shown["derived"] = dict(derived)
-    return {"customer_id": customer.id, "as_of": as_of.isoformat(), "profile": shown,
-            "recommendations": kept, "suppressed": suppressed,
-            "fired": list(dict.fromkeys(out.fired))}
+        shown["derived"] = dict(sorted(derived.items()))
+    decision = {"customer_id": customer.id, "as_of": as_of.isoformat(), "profile": shown,
+                "recommendations": kept, "suppressed": suppressed,
+                "fired": list(dict.fromkeys(out.fired))}
+    return (decision, v) if with_profile else decision
 
 
 def arbitrate(recs: list[dict[str, Any]], customer: Any, as_of: dt.date

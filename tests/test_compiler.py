@@ -69,11 +69,13 @@ def test_not_is_pushed_down_to_comparisons():
             then: {recommend: keep_in_touch}
         """), "n.yaml", vocabulary)
     (part,) = compile_rulesets([ruleset], {"negation": {}}).parts
+    # `not` holds when its condition does not, absent fields included (docs/rulesets.md)
     assert part.definition["negation/a"]["all"][0]["m"] == {"$and": [
         {"fact": "customer"},
-        {"$and": [{"$and": [{"$neq": {"tier": "VIP"}}, {"$neq": {"tier": "IP"}}]},
+        {"$and": [{"$or": [{"$and": [{"$neq": {"tier": "VIP"}}, {"$neq": {"tier": "IP"}}]},
+                           {"$nex": {"tier": 1}}]},
                   {"$nex": {"days_since_contact": 1}},
-                  {"$lte": {"visits": 3}}]}]}
+                  {"$or": [{"$lte": {"visits": 3}}, {"$nex": {"visits": 1}}]}]}]}
 
 
 def test_large_rulesets_are_split_into_parts_below_durable_rules_limits(tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-PAGES = ["README.md", "docs/python-api.md", "docs/rulesets.md"]
+PAGES = ["README.md", "docs/python-api.md", "docs/rulesets.md", "docs/population.md"]
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 

@@ -95,9 +95,9 @@ def test_unknown_keys_actions_params_types_and_guidance():
         """)
     assert found == [
         "r.yaml:2: $.colour: unknown key; expected one of ruleset, version, description, "
-        "guidance, parameters, rules, scripts",
+        "guidance, parameters, queries, guidelines, actions, overrides, rules, scripts",
         "r.yaml:7: $.rules[0].guidance[0]: not a guidance ID: 'XYZ-1' (expected e.g. EXP-08, "
-        "IND-AUTO-03)",
+        "IND-AUTO-03, or one of your own declared under `guidelines:`)",
         "r.yaml:9: $.rules[0].when.days_since_contact.gte.param: unknown parameter 'dayz' "
         "(did you mean 'days'?); declare it under `parameters`",
         "r.yaml:10: $.rules[0].when.tier.in[1]: 'GOLD' is not a value of 'tier'; expected one "

@@ -9,8 +9,12 @@ purchases) ships inside the PyPI package `lifetimes`. This script
 2. converts it to contract customers (JSON Lines, one customer per id, one `purchase` event
    per row with its dollar `amount`),
 3. evaluates every customer as of 1998-06-30 with the core rulesets, and
-4. prints and writes a summary: customers per segment, loyalty stage, tier, dormant, and
-   recommendations per action.
+4. prints and writes a summary: customers per segment, loyalty stage, tier, pyramid level,
+   key account, dormant, and recommendations per action;
+5. backtests the rules with Fader, Hardie & Lee's split (decisions as of 1997-09-30 knowing
+   only the purchases up to then, scored against the next 39 weeks) and checks issue 10's
+   targets: `p_active` AUC ≥ 0.76, `dormant` balanced accuracy ≥ 0.70, key accounts ≤ 25 %
+   of the base bringing ≥ 60 % of the holdout revenue.
 
 Run it from the repository root::
 
@@ -202,12 +206,14 @@ def write_jsonl(customers: Iterable[dict[str, Any]], path: Path) -> int:
 # -- evaluation and summary -----------------------------------------------------------------
 
 def summarise(results: Iterable[Any]) -> dict[str, Any]:
-    """Counts over decisions (and rejections): per segment, stage, tier, dormant, action."""
+    """Counts over decisions (and rejections): per segment, stage, tier, pyramid level, key
+    account, dormant, action."""
     from loyalty_rules import Rejected
 
     counts: dict[str, collections.Counter[str]] = {
         key: collections.Counter() for key in
-        ("segment", "loyalty_stage", "tier", "dormant", "action", "suppressed")}
+        ("segment", "loyalty_stage", "tier", "pyramid", "key_account", "dormant", "action",
+         "suppressed")}
     evaluated = rejected = with_action = 0
     for result in results:
         if isinstance(result, Rejected):
@@ -215,9 +221,10 @@ def summarise(results: Iterable[Any]) -> dict[str, Any]:
             continue
         evaluated += 1
         profile = result.profile
-        for key in ("segment", "loyalty_stage", "tier"):
+        for key in ("segment", "loyalty_stage", "tier", "pyramid"):
             counts[key][str(profile.get(key))] += 1
-        counts["dormant"][str(bool(profile.get("dormant"))).lower()] += 1
+        for key in ("key_account", "dormant"):
+            counts[key][str(bool(profile.get(key))).lower()] += 1
         counts["action"].update(rec.action for rec in result.recommendations)
         counts["suppressed"].update(f"{s.action} ({s.reason.partition(':')[0]})"
                                     for s in result.suppressed)
@@ -237,7 +244,8 @@ def print_summary(summary: dict[str, Any], stream: IO[str] = sys.stdout) -> None
                  f"{summary['customers_with_a_recommendation']} with at least one "
                  "recommendation\n")
     titles = {"segment": "segment (LOY-04)", "loyalty_stage": "loyalty stage (LOY-06)",
-              "tier": "tier (CRM-10)", "dormant": "dormant (CRM-02)",
+              "tier": "tier (CRM-10)", "pyramid": "pyramid (LOY-05)",
+              "key_account": "key account (CRM-11)", "dormant": "dormant (CRM-02, p_active)",
               "action": "recommendations per action", "suppressed": "suppressed per action"}
     for key, title in titles.items():
         stream.write(f"\n{title}\n")
@@ -256,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="processes (default: the machine's cores, %(default)s)")
     args = parser.parse_args(argv)
 
-    from loyalty_rules import Engine, read_customers
+    from loyalty_rules import Engine, Population, read_customers
 
     try:
         master = fetch(args.data, quiet=False)
@@ -268,9 +276,11 @@ def main(argv: list[str] | None = None) -> int:
         count = write_jsonl(to_customers(read_rows(handle)), customers_path)
     print(f"converted {master.name} → {customers_path} ({count} customers)", file=sys.stderr)
 
-    engine = Engine()
-    decisions_path = args.data / "decisions.jsonl"
     started = time.perf_counter()
+    population = Population.from_customers(read_customers(customers_path), args.as_of)
+    population.save(args.data / "population.json")
+    engine = Engine(population=population)
+    decisions_path = args.data / "decisions.jsonl"
     kept = []
 
     def written(results: Iterable[Any]) -> Iterator[Any]:
@@ -292,9 +302,45 @@ def main(argv: list[str] | None = None) -> int:
     for rejection in kept:
         print(str(rejection), file=sys.stderr)
     print_summary(summary)
-    print(f"\n{summary['read']} customers in {seconds:.1f} s with {args.workers} worker(s); "
-          f"decisions in {decisions_path}, summary in {summary_path}", file=sys.stderr)
-    return 1 if summary["rejected"] else 0
+    print(f"\n{summary['read']} customers in {seconds:.1f} s with {args.workers} worker(s) "
+          f"(population pass included); decisions in {decisions_path}, population in "
+          f"{args.data / 'population.json'}, summary in {summary_path}", file=sys.stderr)
+    met = backtest_targets(customers_path, args.data / "backtest.json", args.workers)
+    return 1 if summary["rejected"] or not met else 0
+
+
+#: Fader, Hardie & Lee's split: 39 weeks of calibration, then 39 weeks of holdout.
+CALIBRATION_END, HOLDOUT_DAYS = dt.date(1997, 9, 30), 273
+TARGETS = (("p_active AUC for holdout repurchase", ("p_active_auc",), ">=", 0.76),
+           ("dormant balanced accuracy", ("dormant_balanced_accuracy",), ">=", 0.70),
+           ("key accounts' share of the base", ("key_accounts", "share_of_base"), "<=", 0.25),
+           ("key accounts' share of holdout revenue", ("key_accounts", "share_of_revenue"),
+            ">=", 0.60))
+
+
+def backtest_targets(customers_path: Path, out: Path, workers: int,
+                     stream: IO[str] = sys.stdout) -> bool:
+    """Backtest at the calibration end, write the JSON, print issue 10's targets."""
+    from loyalty_rules import Engine, read_customers
+    from loyalty_rules.backtest import backtest
+
+    report = backtest(lambda: read_customers(customers_path), CALIBRATION_END, HOLDOUT_DAYS,
+                      engine_factory=lambda population: Engine(population=population),
+                      history=str(customers_path), workers=workers)
+    out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    stream.write(f"\nbacktest: decisions as of {CALIBRATION_END}, scored against the next "
+                 f"{HOLDOUT_DAYS} days ({report['outcome']['came_back']} of "
+                 f"{report['customers']['scored']} came back); full figures in {out}\n")
+    met = True
+    for title, path, sense, target in TARGETS:
+        value: Any = report["metrics"]
+        for key in path:
+            value = value[key]
+        ok = value is not None and (value >= target if sense == ">=" else value <= target)
+        met &= ok
+        stream.write(f"  {title:<44} {value:>8.4f}  target {sense} {target}  "
+                     f"{'met' if ok else 'NOT MET'}\n")
+    return met
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from .errors import (
     EngineError,
     LoyaltyRulesError,
     PluginError,
+    PopulationError,
     Problem,
     RecordError,
     RulesetError,
@@ -28,6 +29,7 @@ from .io.reading import (
 from .language.model import ActionSpec, AttributeSpec, Computation, FactNamespace
 from .plugins.hookspecs import hookimpl, hookspec
 from .plugins.manager import get_plugin_manager
+from .population import Population, PopulationParameters
 
 __version__ = "0.1.0"
 
@@ -38,5 +40,6 @@ __all__ = [
     "RulesetError", "ScenarioError", "Suppressed", "UsageError", "attribute_date",
     "derive_profile",
     "get_plugin_manager", "hookimpl", "hookspec", "load_customers", "normalise_personality",
-    "parse_customer", "read_customers",
+    "parse_customer", "read_customers", "Population", "PopulationParameters",
+    "PopulationError",
 ]

@@ -76,6 +76,10 @@ class EngineError(LoyaltyRulesError):
     """The rule engine failed while evaluating; the message names the customer and rule."""
 
 
+class PopulationError(ProblemsError):
+    """A population cannot be built or read: bad parameters or a malformed population file."""
+
+
 def one_line(text: object) -> str:
     """A message on one line: errors are printed one per line (pluggy's span several)."""
     return " ".join(str(text).split())

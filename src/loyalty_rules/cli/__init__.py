@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import click
 
+from .backtest import backtest
 from .common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, guarded
 from .evaluate import evaluate
+from .explain import explain
 from .inventory import guidance, list_plugins, validate
 from .report import report
+from .rules import computations, rules
 from .scenarios import run_scenario_tests
 from .uplift import uplift
 
@@ -24,9 +27,12 @@ def main() -> None:
     """Turn customer-management practice into daily, explained actions."""
 
 
-for command in (evaluate, validate, guidance, list_plugins, run_scenario_tests):
+for command in (evaluate, validate, guidance, list_plugins, run_scenario_tests, backtest):
     main.add_command(command)
 main.add_command(uplift)
 main.add_command(report)
+main.add_command(explain)
+main.add_command(rules)
+main.add_command(computations)
 
 __all__ = ["EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "guarded", "main"]

@@ -9,9 +9,10 @@ from typing import Any
 
 import click
 
-from ..io.output import FORMATS, Writer
 from ..errors import UsageError
+from ..io.output import FORMATS, Writer
 from .common import EXIT_REJECTED, _parameters, guarded
+from .populating import build_population, split_parameters
 
 
 @click.command()
@@ -32,6 +33,12 @@ from .common import EXIT_REJECTED, _parameters, guarded
               help="Write to a file instead of standard output.")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
               help="Processes to evaluate with; default: the machine's cores.")
+@click.option("--population", "population_file", type=click.Path(path_type=Path, dir_okay=False),
+              metavar="FILE", help="Reuse this population file if it exists, else compute the "
+              "population and save it there (docs/population.md).")
+@click.option("--no-population", is_flag=True,
+              help="Judge every customer alone: no first pass, no key_account, pyramid, "
+                   "value_percentile or p_active; dormant by CRM-02's interval rule.")
 @click.option("--holdout", type=click.FloatRange(0, 1, max_open=True), metavar="SHARE",
               help="Withhold the recommendations of this share of customers (needs --salt).")
 @click.option("--salt", metavar="TEXT",
@@ -44,8 +51,13 @@ from .common import EXIT_REJECTED, _parameters, guarded
 def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
              rulesets: tuple[Path, ...], params: tuple[str, ...], fmt: str | None,
              locale: str | None, output: Path | None, workers: int | None,
-             holdout: float | None, salt: str | None, experiment_file: Path | None) -> None:
-    """Evaluate customers (JSON Lines, JSON, or a folder with customers.csv + events.csv)."""
+             holdout: float | None, salt: str | None, experiment_file: Path | None,
+             population_file: Path | None, no_population: bool) -> None:
+    """Evaluate customers (JSON Lines, JSON, or a folder with customers.csv + events.csv).
+
+    By default the whole input is read twice: first to compute the population (value ranks,
+    the pyramid, key accounts, the activity model behind p_active), then to evaluate.
+    """
     from ..engine.engine import Engine, as_date
     from ..engine.parallel import evaluate_parallel, read_records
     from ..io.progress import Progress
@@ -53,8 +65,15 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
 
     day = as_date(as_of)
     experiment = _experiment(holdout, salt, experiment_file)
-    engine = Engine(plugins=plugins, rulesets=rulesets, parameters=_parameters(params),
-                    locale=locale)
+    engine_params, population_params = split_parameters(_parameters(params))
+    if no_population and (population_file or population_params):
+        raise UsageError("--no-population excludes --population and population.* parameters")
+    population = None
+    workers = workers or os.cpu_count() or 1
+    if not no_population:
+        population = build_population(paths, day, population_params, population_file, workers)
+    engine = Engine(plugins=plugins, rulesets=rulesets, parameters=engine_params,
+                    locale=locale, population=population)
     stream = output.open("w", encoding="utf-8") if output else sys.stdout
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "json"
@@ -65,7 +84,8 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
 
         engines = arm_engines(experiment, engine, lambda arm: Engine(
             plugins=(*plugins, *arm.plugins), rulesets=(*rulesets, *arm.rulesets),
-            parameters={**_parameters(params), **arm.parameters}, locale=locale))
+            parameters={**engine_params, **arm.parameters}, locale=locale,
+            population=population))
         results = evaluate_experiment(
             experiment, engines, read_customers(*paths) if workers == 1
             else read_records(*paths), day, workers=workers)

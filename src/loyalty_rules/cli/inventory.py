@@ -28,13 +28,16 @@ def validate(paths: tuple[Path, ...], plugins: tuple[str, ...]) -> None:
 @click.option("--coverage", is_flag=True, help="Show the rules implementing each guideline.")
 @click.option("--plugin", "plugins", multiple=True, metavar="NAME",
               help="Count an installed pack's rules too (repeatable).")
+@click.option("--ruleset", "rulesets", multiple=True, type=click.Path(path_type=Path),
+              help="Count a custom ruleset's rules and its own guidance IDs (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @guarded
-def guidance(coverage: bool, plugins: tuple[str, ...], fmt: str) -> None:
+def guidance(coverage: bool, plugins: tuple[str, ...], rulesets: tuple[Path, ...],
+             fmt: str) -> None:
     """List the guidelines of the course, and which rules implement each."""
     from ..engine.checking import guidance_coverage
 
-    rows = guidance_coverage(plugins)
+    rows = guidance_coverage(plugins, rulesets)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
@@ -50,12 +53,17 @@ def guidance(coverage: bool, plugins: tuple[str, ...], fmt: str) -> None:
 
 
 @click.command(name="plugins")
+@click.option("--ruleset", "rulesets", multiple=True, type=click.Path(path_type=Path),
+              help="Also list what a custom ruleset declares (repeatable).")
 @guarded
-def list_plugins() -> None:
-    """List the plugins found, with what each adds."""
-    from ..engine.checking import plugin_inventory
+def list_plugins(rulesets: tuple[Path, ...]) -> None:
+    """List the plugins found, with what each adds (and what --ruleset files declare)."""
+    from ..engine.checking import plugin_inventory, ruleset_inventory
 
-    for name, info in plugin_inventory().items():
+    found = plugin_inventory()
+    if rulesets:
+        found.update(ruleset_inventory(rulesets))
+    for name, info in found.items():
         click.echo(f"{name}  ({info['source']})")
         for kind, names in info["adds"].items():
             click.echo(f"    {kind}: {', '.join(names)}")

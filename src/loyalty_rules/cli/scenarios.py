@@ -19,9 +19,12 @@ from .common import EXIT_REJECTED, guarded
 @click.option("--require-coverage", is_flag=True,
               help="Fail when a rule under test never fires: the rules of the named "
                    "--plugin and --ruleset, or the core's when none is named.")
+@click.option("--all-rules", is_flag=True,
+              help="List the coverage of every active rule, not only of the rules under test.")
 @guarded
 def run_scenario_tests(paths: tuple[Path, ...], plugins: tuple[str, ...],
-                       rulesets: tuple[Path, ...], require_coverage: bool) -> None:
+                       rulesets: tuple[Path, ...], require_coverage: bool,
+                       all_rules: bool) -> None:
     """Run scenario files: customers at a date, actions expected present or absent.
 
     Exit status: 0 all cases pass, 1 a case fails (or, with --require-coverage, a rule under
@@ -31,7 +34,8 @@ def run_scenario_tests(paths: tuple[Path, ...], plugins: tuple[str, ...],
 
     report = ScenarioRunner(plugins=plugins, rulesets=rulesets).run_paths(paths)
     under_test: set[str | None] = {*plugins, *([None] if rulesets else [])} or {"core"}
-    lines, missing = summary_lines(report, under_test if require_coverage else None)
+    lines, missing = summary_lines(report, under_test if require_coverage else None,
+                                   None if all_rules else under_test)
     for line in lines:
         click.echo(line)
     if missing:

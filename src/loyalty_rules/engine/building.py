@@ -7,6 +7,7 @@ value the rule does not provide, parameter overrides of the wrong name or type.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,17 @@ from ..decisions.arbitration import ContactPolicy
 from ..errors import PluginError, Problem, RulesetError, UsageError
 from ..facts.models import LOCALES
 from ..facts.profile import ITEM_FIELDS, PROFILE_FIELDS, ProfileParameters
+from ..facts.queries import EventQuery, item_namespace
 from ..language.model import Recommend, Ruleset, Vocabulary, value_type
-from ..language.scripts import template_names, variants
+from ..language.scripts import template_names, template_problems, variants
 from ..language.source import load_yaml
 from ..language.validation import declare_derived, parse_ruleset, ruleset_files
 from ..plugins.registry import Registry
+from .layering import Layering, apply_overrides, check_declarations, queries_read
+from .limits import Limits, split_limits
 
-RESERVED = {"fact", "id", "sid", "derived", "attributes", "profile", "policy", *ITEM_FIELDS}
+RESERVED = {"fact", "id", "sid", "derived", "attributes", "profile", "policy", "query",
+            *ITEM_FIELDS}
 #: values every script may name besides the recommendation's params
 SCRIPT_VALUES = ("name", "due", "channel")
 
@@ -36,11 +41,17 @@ class Setup:
     profile: ProfileParameters
     policy: ContactPolicy
     vocabulary: Vocabulary
+    limits: Limits = Limits()
+    #: what the rulesets' `overrides:` changed (rules disabled, priorities, defaults)
+    layering: Layering = Layering()
+    #: the named event queries (`query.NAME`) and `last_TYPE`/`first_TYPE` records to answer
+    queries: dict[str, EventQuery] = attrs.field(factory=dict)
+    items: tuple[EventQuery, ...] = ()
 
 
 def vocabulary_of(registry: Registry) -> Vocabulary:
     for name, space in registry.namespaces.items():
-        if name in PROFILE_FIELDS or name in RESERVED:
+        if name in PROFILE_FIELDS or name in RESERVED or item_namespace(name) is not None:
             raise PluginError(space.plugin or "?", f"fact namespace {name!r} is reserved")
     return Vocabulary(dict(registry.actions), dict(registry.computations),
                       dict(registry.namespaces))
@@ -137,6 +148,9 @@ def check_scripts(rulesets: list[Ruleset], scripts: Mapping[str, Mapping[str, st
                         problems.append(Problem(f"script {each!r} has no {locale!r} text",
                                                 file=ruleset.file, line=rule.line, path=path))
                         continue
+                    for message in template_problems(texts[locale]):
+                        problems.append(Problem(f"script {each!r} ({locale}): {message}",
+                                                file=ruleset.file, line=rule.line, path=path))
                     for name in template_names(texts[locale]):
                         if name not in allowed:
                             problems.append(Problem(
@@ -151,7 +165,8 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
     expected, actual = value_type(default), value_type(value)
     if expected == actual or (expected == "number" and actual == "integer"):
         return float(value) if expected == "number" else value
-    raise UsageError(f"parameter {key!r}: expected a {expected} (default {default!r}), "
+    article = "an" if expected[:1] in "aeiou" else "a"
+    raise UsageError(f"parameter {key!r}: expected {article} {expected} (default {default!r}), "
                      f"got {value!r}")
 
 
@@ -175,7 +190,10 @@ def resolve_parameters(rulesets: list[Ruleset], overrides: Mapping[str, Any]
             known = sorted([f"profile.{n}" for n in profile_defaults]
                            + [f"policy.{n}" for n in policy_defaults]
                            + [f"{rs}.{n}" for rs, ps in values.items() for n in ps])
-            raise UsageError(f"unknown parameter {key!r}; known parameters: {', '.join(known)}")
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UsageError(f"unknown parameter {key!r}{hint}; known parameters: "
+                             f"{', '.join(known)}")
     return values, ProfileParameters(**profile), ContactPolicy(**policy)
 
 
@@ -183,7 +201,17 @@ def build_setup(registry: Registry, extra_rulesets: Iterable[str | Path],
                 overrides: Mapping[str, Any]) -> Setup:
     vocabulary = vocabulary_of(registry)
     rulesets = load_rulesets(_sources(registry, extra_rulesets), vocabulary)
+    check_declarations(rulesets, plugin_actions(registry))
     scripts = gather_scripts(registry, rulesets)
     check_scripts(rulesets, scripts)
+    rulesets, layering = apply_overrides(rulesets)
+    limits, overrides = split_limits(overrides)
     parameters, profile, policy = resolve_parameters(rulesets, overrides)
-    return Setup(tuple(rulesets), scripts, parameters, profile, policy, vocabulary)
+    queries, items = queries_read(rulesets)
+    return Setup(tuple(rulesets), scripts, parameters, profile, policy, vocabulary, limits,
+                 layering, queries, items)
+
+
+def plugin_actions(registry: Registry) -> dict[str, str]:
+    """Every action a plugin registered → that plugin."""
+    return {name: plugin for (kind, name), plugin in registry.owner.items() if kind == "action"}

@@ -14,8 +14,10 @@ from ..language.model import Ruleset
 from ..language.validation import ruleset_files
 from ..plugins.manager import get_plugin_manager, installed_plugins, plugin_entry_points
 from ..plugins.registry import collect
+from .layering import apply_overrides, check_declarations
 from .building import (
     _sources,
+    plugin_actions,
     check_scripts,
     gather_scripts,
     load_rulesets,
@@ -50,7 +52,10 @@ def validate_paths(paths: Iterable[str | Path], plugins: Sequence[str] | None = 
               if Path(str(source)).resolve() not in given]
     installed = load_rulesets(others, vocabulary)
     rulesets = load_rulesets([(None, f) for f in files], vocabulary)
+    check_declarations(installed + rulesets, plugin_actions(registry))
     check_scripts(rulesets, gather_scripts(registry, installed + rulesets))
+    layered, _ = apply_overrides(installed + rulesets)
+    rulesets = [rs for rs in layered if rs.plugin is None and Path(rs.file).resolve() in given]
     parameters = {rs.name: {p.name: p.default for p in rs.parameters.values()}
                   for rs in rulesets}
     compile_rulesets(rulesets, parameters)
@@ -62,11 +67,13 @@ def guidance_catalogue() -> list[dict[str, str]]:
     return json.loads(text)
 
 
-def guidance_coverage(plugins: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """Every guideline with the rules (``ruleset/rule``) that cite it."""
+def guidance_coverage(plugins: Sequence[str] = (), rulesets: Sequence[str | Path] = ()
+                      ) -> list[dict[str, Any]]:
+    """Every guideline with the rules (``ruleset/rule``) that cite it: the course's catalogue,
+    then the guidance IDs rulesets declare themselves (`guidelines:`)."""
     from .engine import Engine
 
-    engine = Engine(plugins=plugins)
+    engine = Engine(plugins=plugins, rulesets=rulesets)
     cited: dict[str, list[str]] = {}
     for ruleset in engine.rulesets:
         for rule in ruleset.rules:
@@ -77,10 +84,35 @@ def guidance_coverage(plugins: Sequence[str] = ()) -> list[dict[str, Any]]:
     for row in guidance_catalogue():
         known.add(row["id"])
         rows.append({**row, "rules": cited.get(row["id"], [])})
+    for ruleset in engine.rulesets:
+        for gid, guideline in ruleset.guidelines.items():
+            known.add(gid)
+            rows.append({"id": gid, "text": guideline.text, "source": guideline.source,
+                         "rule": "", "declared_in": ruleset.file, "rules": cited.get(gid, [])})
     for gid in sorted(set(cited) - known):
         rows.append({"id": gid, "text": "(not in the catalogue)", "source": "", "rule": "",
                      "rules": cited[gid]})
     return rows
+
+
+def ruleset_inventory(rulesets: Sequence[str | Path]) -> dict[str, dict[str, Any]]:
+    """What ruleset files declare, in the shape of `plugin_inventory`: ``{"ruleset NAME":
+    {"source": FILE, "adds": {kind: [names]}}}`` (actions, guidance, queries, scripts,
+    overrides)."""
+    from .engine import Engine
+
+    engine = Engine(rulesets=rulesets)
+    found: dict[str, dict[str, Any]] = {}
+    for ruleset in engine.rulesets:
+        if ruleset.plugin is not None:
+            continue
+        adds = {"action": sorted(ruleset.actions), "guidance": sorted(ruleset.guidelines),
+                "query": sorted(ruleset.queries), "script": sorted(ruleset.scripts),
+                "overrides": [o.target for o in ruleset.overrides],
+                "rules": [rule.id for rule in ruleset.rules]}
+        found[f"ruleset {ruleset.name}"] = {"source": ruleset.file,
+                                            "adds": {k: v for k, v in adds.items() if v}}
+    return found
 
 
 def plugin_inventory() -> dict[str, dict[str, Any]]:

@@ -13,35 +13,38 @@ Evaluation depends only on the input and `as_of`: never on the clock.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import attrs
 import pluggy
 
 from ..decisions.model import Decision
 from ..errors import RecordError, UsageError
-from ..facts.models import Customer
+from ..facts.models import Customer, as_date
 from ..io.reading import Rejected, parse_customer
 from ..language.compiler import Program, compile_rulesets
 from ..plugins.manager import get_plugin_manager
 from ..plugins.registry import Registry, collect
+from ..population import Population
 from .building import Setup, build_setup
 from .evaluation import evaluate_batch
 from .host import RuleHost
 
+if TYPE_CHECKING:
+    from .explaining import Explanation
+
 CORE = "core"
 
 
-def as_date(value: dt.date | str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise UsageError(f"as_of: expected a date YYYY-MM-DD, got {value!r}") from None
+def rule_order(program: Program) -> dict[str, int]:
+    """The order ties resolve in: the deployment's own rulesets (files, not plugins) first,
+    then the core's and packs', each in ruleset order. So a custom rule recommending the same
+    action at the same priority as a core rule wins (docs/rulesets.md, "Layering")."""
+    keys = sorted(program.rules, key=lambda key: program.rules[key].ruleset.plugin is not None)
+    return {key: n for n, key in enumerate(keys)}
 
 
 class Engine:
@@ -54,11 +57,15 @@ class Engine:
     :param locale: force the scripts' language (``"en"``/``"zh"``); default: the customer's.
     :param plugin_manager: a ready plugin manager (tests); default: `get_plugin_manager()`.
     :param batch_size: customers per durable_rules call in `evaluate_many`.
+    :param population: the customer base (`Population.from_customers`): adds each customer's
+        `key_account`, `pyramid`, `value_percentile` and `p_active`, and derives `dormant`
+        from `p_active` (docs/population.md). Default: none, every customer judged alone.
     """
 
     def __init__(self, *, plugins: Iterable[str] = (), rulesets: Iterable[str | Path] = (),
                  parameters: Mapping[str, Any] | None = None, locale: str | None = None,
-                 plugin_manager: pluggy.PluginManager | None = None, batch_size: int = 200):
+                 plugin_manager: pluggy.PluginManager | None = None, batch_size: int = 200,
+                 population: Population | None = None):
         if locale not in (None, "en", "zh"):
             raise UsageError(f"locale: expected en or zh, got {locale!r}")
         if batch_size < 1:
@@ -74,9 +81,27 @@ class Engine:
         self.batch_size = batch_size
         self.registry: Registry = collect(self.plugin_manager, self.plugins)
         self.setup: Setup = build_setup(self.registry, list(rulesets), dict(parameters or {}))
+        self.population = population
+        if population is not None and population.tier_min_spend is not None:
+            self.setup = attrs.evolve(self.setup,
+                                      profile=population.tier_parameters(self.setup.profile))
         self.program: Program = compile_rulesets(self.setup.rulesets, self.setup.parameters)
         self._host = RuleHost(self.program)
-        self._order = {key: n for n, key in enumerate(self.program.rules)}
+        self._order = rule_order(self.program)
+
+    def explain(self, customer: Customer | Mapping[str, Any], as_of: dt.date | str,
+                action: str | None = None) -> Explanation:
+        """Why (and why not): every rule — or every rule recommending `action` — with whether
+        it fired, the first condition that failed and the values it read, or what displaced
+        its recommendation. The decision itself is the engine's, as in `evaluate`."""
+        from .explaining import explain
+
+        actions = self.setup.vocabulary.actions
+        if action is not None and action not in actions:
+            close = difflib.get_close_matches(action, list(actions), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UsageError(f"unknown action {action!r}{hint}")
+        return explain(self, self._customer(customer), as_date(as_of), action)
 
     @property
     def rulesets(self) -> tuple[Any, ...]:
@@ -137,4 +162,4 @@ class Engine:
         if locale not in (None, "en", "zh"):
             raise UsageError(f"locale: expected en or zh, got {locale!r}")
         return evaluate_batch(self._host, self.program, self.setup, self.registry, customers,
-                              as_of, locale or self.locale, self._order)
+                              as_of, locale or self.locale, self._order, self.population)

@@ -18,6 +18,7 @@ from ..decisions.model import Decision, Recommendation
 from ..errors import EngineError, Problem, RecordError
 from ..facts.models import Customer
 from ..facts.profile import Item, derive_profile
+from ..facts.queries import query_facts
 from ..io.reading import Rejected, attribute_date
 from ..language.compiler import CUSTOMER, CompiledRule, Program
 from ..language.model import (
@@ -38,6 +39,7 @@ from ..language.scripts import (
     template_names,
 )
 from ..plugins.registry import Registry
+from ..population import Population, standing
 from .building import Setup
 from .host import SESSION, RuleHost
 
@@ -79,13 +81,23 @@ def _check_attributes(customer: Customer, specs: Mapping[str, AttributeSpec]) ->
 
 
 def prepare(customer: Customer, as_of: dt.date, setup: Setup, registry: Registry,
-            index: int) -> Prepared:
+            index: int, population: Population | None = None) -> Prepared:
     """Derive the profile and plugin facts; raise RecordError naming the field or plugin."""
+    too_long = setup.limits.events_problem(len(customer.events))
+    if too_long is not None:
+        raise RecordError([too_long])
     problems = _check_attributes(customer, registry.attributes)
     if problems:
         raise RecordError(problems)
     profile = derive_profile(customer, as_of, setup.profile)
+    too_many = setup.limits.items_problem(len(profile.items))
+    if too_many is not None:
+        raise RecordError([too_many])
     values = dict(profile.values)
+    if setup.queries or setup.items:
+        values.update(query_facts(customer, as_of, setup.queries, setup.items))
+    if population is not None:  # the customer's standing in the base (docs/population.md)
+        values.update(standing(customer, as_of, values, population))
     for name, space in setup.vocabulary.namespaces.items():
         try:
             computed = space.calculate(customer, as_of, profile)
@@ -217,7 +229,7 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
             result = evaluate_value(value, fact, rule, setup)
             if result is not None:
                 params[name] = result
-        spec = registry.actions[then.action]
+        spec = setup.vocabulary.actions[then.action]
         channel = then.channel or (customer.preferred_channel if spec.outbound else None) \
             or spec.default_channel
         if number:
@@ -256,10 +268,11 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
         return attrs.evolve(reply, script=text, includes=tuple(r.action for r in said))
 
     already = setup.policy.recent_contacts(customer, as_of)
-    kept, suppressed = arbitrate(candidates, registry.actions, setup.policy, already, compose)
+    kept, suppressed = arbitrate(candidates, setup.vocabulary.actions, setup.policy, already,
+                                 compose)
     profile = {k: v for k, v in prepared.profile.items() if k not in PRIVATE_PROFILE_KEYS}
     if prepared.derived:
-        profile["derived"] = dict(prepared.derived)
+        profile["derived"] = dict(sorted(prepared.derived.items()))  # by name, not firing order
     fired = tuple(dict.fromkeys(rule.key for rule, _ in prepared.firings))
     return Decision(customer.id, as_of, profile, kept, suppressed, fired)
 
@@ -274,25 +287,41 @@ def rejected(customer: Customer, problems: Sequence[Problem]) -> Rejected:
 
 def evaluate_batch(host: RuleHost, program: Program, setup: Setup, registry: Registry,
                    customers: Sequence[Customer], as_of: dt.date, locale: str | None,
-                   order: Mapping[str, int]) -> list[Decision | Rejected]:
-    prepared: list[Prepared | None] = []
-    results: list[Decision | Rejected | None] = []
-    for index, customer in enumerate(customers):
+                   order: Mapping[str, int], population: Population | None = None
+                   ) -> list[Decision | Rejected]:
+    """Decisions (or `Rejected`) in input order.
+
+    Customers go to durable_rules in groups of at most `limits.facts_per_call` facts (a
+    customer's facts are never split), so memory is bounded by facts, not by customers.
+    """
+    results: list[Decision | Rejected | None] = [None] * len(customers)
+    group: list[tuple[int, Prepared]] = []
+    facts = 0
+    for position, customer in enumerate(customers):
         try:
-            prepared.append(prepare(customer, as_of, setup, registry, index))
-            results.append(None)
+            prepared = prepare(customer, as_of, setup, registry, len(group), population)
         except RecordError as err:
-            prepared.append(None)
-            results.append(rejected(customer, err.problems))
-    failed = run_strata(host, program, prepared, setup)
-    for index, item in enumerate(prepared):
-        if item is None:
+            results[position] = rejected(customer, err.problems)
             continue
+        group.append((position, prepared))
+        facts += len(prepared.facts)
+        if facts >= setup.limits.facts_per_call:
+            _evaluate_group(host, program, setup, registry, group, as_of, locale, order, results)
+            group, facts = [], 0
+    if group:
+        _evaluate_group(host, program, setup, registry, group, as_of, locale, order, results)
+    return [r for r in results if r is not None]
+
+
+def _evaluate_group(host: RuleHost, program: Program, setup: Setup, registry: Registry,
+                    group: Sequence[tuple[int, Prepared]], as_of: dt.date, locale: str | None,
+                    order: Mapping[str, int], results: list[Decision | Rejected | None]) -> None:
+    failed = run_strata(host, program, [prepared for _, prepared in group], setup)
+    for index, (position, item) in enumerate(group):
         if index in failed:
-            results[index] = rejected(item.customer, (failed[index],))
+            results[position] = rejected(item.customer, (failed[index],))
             continue
         try:
-            results[index] = decide(item, as_of, setup, registry, order, locale)
+            results[position] = decide(item, as_of, setup, registry, order, locale)
         except EngineError as err:
-            results[index] = rejected(item.customer, (Problem(str(err)),))
-    return [r for r in results if r is not None]
+            results[position] = rejected(item.customer, (Problem(str(err)),))

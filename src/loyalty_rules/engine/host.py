@@ -25,6 +25,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
+
 from ..errors import EngineError
 from ..language.compiler import SENTINEL, Program
 
@@ -59,7 +61,7 @@ class RuleHost:
         fired: list[tuple[str, str]] = []
         with self._lock:
             try:
-                result = _engine.assert_facts(handle, json.dumps(facts, ensure_ascii=False))
+                result = _engine.assert_facts(handle, orjson.dumps(facts).decode())
                 if result[0] == _NOT_HANDLED:
                     raise EngineError("durable_rules: a fact matched no rule")
                 if result[0] == _OBSERVED:
@@ -70,7 +72,7 @@ class RuleHost:
                 while message:
                     # the sentinel fires once per fact: skip it before paying for json.loads
                     if not message.startswith(_SENTINEL_MESSAGE):
-                        for rule, matched in json.loads(message).items():
+                        for rule, matched in orjson.loads(message).items():
                             if rule != SENTINEL:
                                 fired.append((rule, matched["m"]["id"]))
                     message = _engine.complete_and_start_action(handle, state)

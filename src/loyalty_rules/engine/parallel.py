@@ -36,7 +36,7 @@ import attrs
 
 from ..errors import EngineError, Problem, RecordError, UsageError
 from ..facts.models import Customer
-from ..io.reading import Rejected, _from_raw, parse_customer, read_customers
+from ..io.reading import Rejected, _from_raw, loads, parse_customer, read_customers
 from ..io.seen import SeenIds
 
 if TYPE_CHECKING:  # the engine hands itself in: this module never imports it
@@ -59,13 +59,14 @@ class EngineRecipe:
     batch_size: int
     plugin_modules: tuple[tuple[str, Any], ...] | None = None
     engine_class: Any = None  # the engine's own class, pickled by reference
+    population: Any = None  # the engine's Population, if any
 
     @classmethod
     def of(cls, engine: Engine) -> EngineRecipe:
         rulesets, parameters, default_manager = engine._construction
         modules = None if default_manager else _plugin_modules(engine.plugin_manager)
         recipe = cls(engine.plugins, rulesets, parameters, engine.locale, engine.batch_size,
-                     modules, type(engine))
+                     modules, type(engine), getattr(engine, "population", None))
         try:
             pickle.dumps(recipe)
         except Exception as exc:
@@ -87,7 +88,8 @@ class EngineRecipe:
                 manager.register(plugin, name=name)
         return self.engine_class(plugins=self.plugins, rulesets=self.rulesets,
                       parameters=dict(self.parameters), locale=self.locale,
-                      plugin_manager=manager, batch_size=self.batch_size)
+                      plugin_manager=manager, batch_size=self.batch_size,
+                      **({"population": self.population} if self.population is not None else {}))
 
 
 def _plugin_modules(manager: Any) -> tuple[tuple[str, Any], ...]:
@@ -144,7 +146,7 @@ def _parse(item: Customer | Mapping[str, Any] | RawLine) -> Customer | Rejected:
         return item
     if isinstance(item, RawLine):
         try:
-            raw = json.loads(item.text)
+            raw = loads(item.text)
         except json.JSONDecodeError as exc:
             return Rejected((Problem(f"invalid JSON: {exc.msg} (column {exc.colno})",
                                      file=item.file, line=item.line),))

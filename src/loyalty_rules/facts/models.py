@@ -10,6 +10,8 @@ from typing import Any, ClassVar, Union
 
 import attrs
 
+from ..errors import UsageError
+
 PERSONALITIES = ("dominant", "analytical", "social", "peaceful")
 
 #: Every personality label of the contract, normalised to the three types of EXP-08 plus
@@ -185,3 +187,15 @@ class Customer:
 
     def events_of(self, cls: type) -> list[Any]:
         return [e for e in self.events if isinstance(e, cls)]
+
+
+def as_date(value: dt.date | str) -> dt.date:
+    """An `as_of` date from a date, a date-time or ``YYYY-MM-DD``; `UsageError` otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise UsageError(f"as_of: expected a date YYYY-MM-DD, got {value!r}") from None

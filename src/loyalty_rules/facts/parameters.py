@@ -136,6 +136,16 @@ PROFILE_FIELDS.update({
         "after it; absent once done")
     for action, when in REVISIT_DATES.items()
 })
+#: Added by a population (loyalty_rules.population; docs/population.md): absent without one.
+PROFILE_FIELDS.update({
+    "key_account": ("boolean", "CRM-11: top key_share of the base by value, or key by "
+                    "influence (referrals, channel customers); not churned"),
+    "pyramid": ("string", "LOY-05: top, large, medium, small, inactive or prospect"),
+    "value_percentile": ("number", "0-100: the customer's value (spend) rank among the base's "
+                         "buyers; 0 for one who has not bought"),
+    "p_active": ("number", "0-1: the probability of a purchase within the population's "
+                 "activity horizon (90 days), from a model fitted on the base; buyers only"),
+})
 
 ITEM_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
     "request": {

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable
 from typing import IO, Any
+
+import orjson
 
 from ..decisions.model import Decision
 
@@ -15,7 +16,8 @@ CSV_COLUMNS = ("customer_id", "as_of", "segment", "loyalty_stage", "tier", "acti
 
 
 def _dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=False)
+    """Compact JSON, UTF-8 text as is (not escaped), keys in their order."""
+    return orjson.dumps(data).decode()
 
 
 def _json(decision: Decision) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import orjson
 
 from ..errors import Problem, RecordError, UsageError
 from ..facts.models import (
@@ -240,8 +241,22 @@ def _parse_event(raw: Any, path: str, problems: list[Problem]) -> Any:
     return EVENT_TYPES[kind](**values)
 
 
-def parse_customer(raw: Any) -> Customer:
-    """A contract customer (a mapping) → `Customer`; raises RecordError with every problem."""
+def loads(text: str) -> Any:
+    """One JSON document; raises `json.JSONDecodeError` with the standard library's message.
+
+    orjson parses (several times faster); what it refuses is parsed again by `json`, so an
+    invalid record gets the usual message and a value only `json` takes (an integer past
+    64 bits) is still read."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+def parse_customer(raw: Any, source: tuple[str, int] | None = None) -> Customer:
+    """A contract customer (a mapping) → `Customer`; raises RecordError with every problem.
+
+    `source` is where the record was read, as (file, line)."""
     problems: list[Problem] = []
     if not isinstance(raw, Mapping):
         raise RecordError([Problem(f"expected a JSON object, got {type(raw).__name__}")])
@@ -302,7 +317,7 @@ def parse_customer(raw: Any) -> Customer:
             values["events"] = [e for e in parsed if e is not None]
     if problems:
         raise RecordError(problems)
-    return Customer(**values)
+    return Customer(**values, source=source)
 
 
 def _located(problems: Iterable[Problem], file: str, line: int) -> tuple[Problem, ...]:
@@ -311,7 +326,7 @@ def _located(problems: Iterable[Problem], file: str, line: int) -> tuple[Problem
 
 def _from_raw(raw: Any, file: str, line: int) -> Customer | Rejected:
     try:
-        return attrs.evolve(parse_customer(raw), source=(file, line))
+        return parse_customer(raw, (file, line))
     except RecordError as err:
         cid = raw.get("id") if isinstance(raw, Mapping) else None
         return Rejected(_located(err.problems, file, line),
@@ -324,7 +339,7 @@ def _read_jsonl(path: Path, seen: SeenIds) -> Iterator[Customer | Rejected]:
             if not text.strip():
                 continue
             try:
-                raw = json.loads(text)
+                raw = loads(text)
             except json.JSONDecodeError as exc:
                 yield Rejected((Problem(f"invalid JSON: {exc.msg} (column {exc.colno})",
                                         file=str(path), line=number),))

@@ -101,7 +101,11 @@ def _resolve(value: Literal | ParamRef, parameters: Mapping[str, Any]) -> Any:
 
 
 def _negate(node: Condition, parameters: Mapping[str, Any]) -> Condition:
-    """Push `not` down to comparisons (durable_rules has no `not`)."""
+    """Push `not` down to comparisons (durable_rules has no `not`).
+
+    `not: C` holds exactly when C does not, so a comparison on an absent field, which is
+    false, makes its `not` true: `not: {x: {gt: 3}}` becomes `x <= 3 or x absent`.
+    """
     if isinstance(node, Not):
         return node.condition
     if isinstance(node, AllOf):
@@ -110,7 +114,8 @@ def _negate(node: Condition, parameters: Mapping[str, Any]) -> Condition:
         return AllOf(tuple(_negate(c, parameters) for c in node.conditions))
     if node.op == "exists":
         return Compare(node.field, "exists", Literal(not _resolve(node.value, parameters)))
-    return Compare(node.field, _NEGATE[node.op], node.value)
+    return AnyOf((Compare(node.field, _NEGATE[node.op], node.value),
+                  Compare(node.field, "exists", Literal(False))))
 
 
 def condition_json(node: Condition, parameters: Mapping[str, Any]) -> dict[str, Any]:

@@ -62,16 +62,30 @@ def _first(value: Any = None, default: Any = None) -> Any:
     return default if value is None else value
 
 
+_TWO = {"a": "a number", "b": "a number"}
+
 CORE_COMPUTATIONS: tuple[Computation, ...] = (
     Computation("commitment", commitment, ("deliverable", "margin"), ("lower_is_better", "step"),
-                "deliverable worsened by margin, rounded the safe way (EXP-08, EXP-11)"),
+                "deliverable worsened by margin, rounded the safe way (EXP-08, EXP-11)",
+                {"deliverable": "what can be delivered (a number, e.g. days)",
+                 "margin": "the share to worsen it by (0.2 = 20 %)",
+                 "lower_is_better": "true (default) for waits and lead times: rounds up; "
+                                    "false for quantities: rounds down",
+                 "step": "the rounding step (default 1)"}),
     Computation("pad", pad, ("estimate",), ("add", "margin", "step"),
-                "estimate + add + estimate × margin, rounded up (EXP-13)"),
-    Computation("add", _add, ("a", "b"), (), "a + b"),
-    Computation("subtract", _subtract, ("a", "b"), (), "a − b"),
-    Computation("multiply", _multiply, ("a", "b"), (), "a × b"),
-    Computation("round", _round, ("value",), ("digits",), "round to digits"),
-    Computation("min", _smaller, ("a", "b"), (), "the smaller of a and b"),
-    Computation("max", _larger, ("a", "b"), (), "the larger of a and b"),
-    Computation("first", _first, (), ("value", "default"), "value, or default when absent"),
+                "estimate + add + estimate × margin, rounded up (EXP-13)",
+                {"estimate": "the real estimate (a number)",
+                 "add": "a fixed amount to add (default 0)",
+                 "margin": "a share of the estimate to add (default 0)",
+                 "step": "the rounding step (default 1)"}),
+    Computation("add", _add, ("a", "b"), (), "a + b", _TWO),
+    Computation("subtract", _subtract, ("a", "b"), (), "a − b", _TWO),
+    Computation("multiply", _multiply, ("a", "b"), (), "a × b", _TWO),
+    Computation("round", _round, ("value",), ("digits",), "round to digits",
+                {"value": "a number", "digits": "decimal places to keep (default 0)"}),
+    Computation("min", _smaller, ("a", "b"), (), "the smaller of a and b", _TWO),
+    Computation("max", _larger, ("a", "b"), (), "the larger of a and b", _TWO),
+    Computation("first", _first, (), ("value", "default"), "value, or default when absent",
+                {"value": "any value, often {field: ...} that may be absent",
+                 "default": "what to use when value is absent"}),
 )

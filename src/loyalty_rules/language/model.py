@@ -21,6 +21,7 @@ from ..facts.models import (
     PERSONALITIES,
     RESPONSIBILITIES,
 )
+from ..facts.queries import EventQuery, event_fields, item_namespace
 from ..facts.profile import (
     ITEM_FIELDS,
     LOYALTY_STAGES,
@@ -151,6 +152,28 @@ class Parameter:
 
 
 @attrs.frozen
+class Guideline:
+    """A guidance ID a ruleset declares for its own practice (`guidelines:`), under its prefix."""
+
+    id: str
+    text: str
+    source: str = ""
+    line: int = 0
+
+
+@attrs.frozen
+class Override:
+    """One layering entry of a ruleset: another ruleset's rule disabled or re-prioritised, or
+    its parameter given a new default. `target` is `ruleset/rule-id` or `ruleset.parameter`."""
+
+    target: str
+    what: str  # "disable", "priority" or "parameter"
+    value: Any = None
+    line: int = 0
+    path: str = ""
+
+
+@attrs.frozen
 class Ruleset:
     name: str
     version: str
@@ -161,6 +184,13 @@ class Ruleset:
     scripts: dict[str, dict[str, str]] = attrs.field(factory=dict)
     file: str = "<memory>"
     plugin: str | None = None
+    #: event queries its rules read as `query.NAME`
+    queries: dict[str, EventQuery] = attrs.field(factory=dict)
+    #: actions it declares itself (their scripts are in `scripts`, keyed by the action name)
+    actions: dict[str, ActionSpec] = attrs.field(factory=dict)
+    guidelines: dict[str, Guideline] = attrs.field(factory=dict)
+    #: how it layers over other rulesets (`overrides:`)
+    overrides: tuple[Override, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -241,6 +271,10 @@ class ActionSpec:
     #: the anchor is a date the action is scheduled for (the 611 dates, a birthday): the due
     #: date counts from it
     scheduled: bool = False
+    #: the event type that records it done (a `contact` naming the action, by default)
+    completion: str = "contact"
+    #: where it was declared: None for a plugin's, the ruleset file for one declared in YAML
+    declared_in: str | None = attrs.field(default=None, eq=False)
 
     def __attrs_post_init__(self) -> None:
         if self.role not in ROLES:
@@ -285,6 +319,8 @@ class Computation:
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
     description: str = ""
+    #: what each argument means (shown by `loyalty-rules computations` and docs/rulesets.md)
+    arguments: dict[str, str] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -306,6 +342,8 @@ class Vocabulary:
     computations: dict[str, Computation] = attrs.field(factory=dict)
     namespaces: dict[str, FactNamespace] = attrs.field(factory=dict)
     derived: set[str] = attrs.field(factory=set)  # names some rule derives (derived.NAME)
+    queries: dict[str, EventQuery] = attrs.field(factory=dict)  # query.NAME, all rulesets
+    guidelines: dict[str, Guideline] = attrs.field(factory=dict)  # declared in YAML
 
     def field(self, name: str, for_each: str | None) -> tuple[str, tuple[str, ...]] | None:
         """(type, closed values) of a field a rule may read, or None if it does not exist."""
@@ -320,6 +358,14 @@ class Vocabulary:
             return ITEM_FIELDS[head][tail][0], FIELD_VALUES.get(name, ())
         if head == "derived":
             return ("any", ()) if tail in self.derived else None
+        if head == "query":
+            query = self.queries.get(tail)
+            return (query.type, ()) if query is not None else None
+        item = item_namespace(head)
+        if item is not None:
+            assert item.event is not None
+            kind = event_fields(item.event).get(tail)
+            return (kind, ()) if kind is not None else None
         space = self.namespaces.get(head)
         if space is not None and tail in space.fields:
             return space.fields[tail][0], space.values.get(tail, ())
@@ -330,6 +376,7 @@ class Vocabulary:
         if for_each in ITEM_FIELDS:
             names += [f"{for_each}.{k}" for k in ITEM_FIELDS[for_each]]
         names += [f"derived.{k}" for k in sorted(self.derived)]
+        names += [f"query.{k}" for k in self.queries]
         for space in self.namespaces.values():
             names += [f"{space.namespace}.{k}" for k in space.fields]
         return names

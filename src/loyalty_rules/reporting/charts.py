@@ -49,7 +49,8 @@ def segment_matrix(summary: Summary) -> go.Figure | None:
             count = summary.cells[(loyalty, profit)]
             segment = names[(loyalty, profit)]
             row_z.append(count)
-            row_text.append(f"<b>{SEGMENT_LABEL[segment]}</b><br>{count:,} customers "
+            row_text.append(f"<b>{SEGMENT_LABEL[segment]}</b><br>{count:,} "
+                            f"customer{'' if count == 1 else 's'} "
                             f"({_share(count, total)})<br><i>{STRATEGY[segment]}</i>")
             spend = summary.cell_spend.get((loyalty, profit))
             row_hover.append(f"{SEGMENT_LABEL[segment]}: {count:,} customers"
@@ -72,7 +73,8 @@ def stage_funnel(summary: Summary) -> go.Figure | None:
     labels = [f"{stage} ({STAGE_PERCENT[stage]} %)" if stage in STAGE_PERCENT else stage
               for stage, _, _ in rows]
     figure = go.Figure(go.Funnel(
-        y=labels, x=[beyond for _, _, beyond in rows], textinfo="value+percent initial",
+        y=labels, x=[beyond for _, _, beyond in rows],
+        texttemplate="%{value:,}<br>%{percentInitial:.0%}",
         customdata=[at for _, at, _ in rows],
         hovertemplate="%{y}: %{customdata:,} at this stage, %{x:,} at it or beyond"
                       "<extra></extra>", marker={"color": "#4c78a8"}))

@@ -281,7 +281,7 @@ class _Parser:
                 self.error(where, f"{what} {name!r} is in both {yes} and {no}")
 
     def action(self, name: str, path: str) -> bool:
-        actions = self.engine.registry.actions
+        actions = self.engine.setup.vocabulary.actions
         if name not in actions:
             self.error(path, f"unknown action {name!r}{_hint(name, actions)}")
             return False
@@ -290,6 +290,10 @@ class _Parser:
     def rule(self, key: str, path: str) -> None:
         rules = self.engine.program.rules
         if key in rules:
+            return
+        notes = self.engine.setup.layering.notes.get(key)
+        if key in self.engine.setup.layering.disabled and notes:
+            self.error(path, f"rule {key!r} is {notes[0]}: it never runs")
             return
         same_id = [k for k in rules if k.partition("/")[2] == key]
         hint = f" (did you mean {same_id[0]!r}?)" if same_id else _hint(key, rules)

@@ -264,17 +264,23 @@ def differences(expect: Expectation, decision: Decision) -> Iterator[str]:
             yield f"script of {action}: expected it to contain {text!r}, got {rec.script!r}"
 
 
-def summary_lines(report: Report, required: Iterable[str | None] | None = None
-                  ) -> tuple[list[str], list[str]]:
-    """(lines to print, rules required but never fired) for the `test` command."""
+def summary_lines(report: Report, required: Iterable[str | None] | None = None,
+                  scope: Iterable[str | None] | None = None) -> tuple[list[str], list[str]]:
+    """(lines to print, rules required but never fired) for the `test` command.
+
+    `scope` limits the coverage listed to the rules of these owners (plugin names, None for
+    `--ruleset` files); by default every active rule is listed.
+    """
     lines = [result.line() for result in report.failed]
     passed = len(report.results) - len(report.failed)
     lines.append(f"{passed} passed, {len(report.failed)} failed")
     coverage = report.coverage
-    never_fired = coverage.never_fired()
-    never_silenced = coverage.never_silenced()
-    total = len(coverage.owners)
-    lines.append(f"rules fired: {total - len(never_fired)} of {total}; asserted silent: "
+    owners = None if scope is None else set(scope)
+    never_fired = coverage.never_fired(owners)
+    never_silenced = coverage.never_silenced(owners)
+    total = sum(1 for owner in coverage.owners.values() if owners is None or owner in owners)
+    label = "rules" if owners is None else "rules under test"
+    lines.append(f"{label} fired: {total - len(never_fired)} of {total}; asserted silent: "
                  f"{total - len(never_silenced)} of {total}")
     for title, keys in (("never fired", never_fired), ("never asserted silent", never_silenced)):
         if keys:
@@ -285,6 +291,7 @@ def summary_lines(report: Report, required: Iterable[str | None] | None = None
     wanted = set(required)
     under_test = [key for key, owner in coverage.owners.items() if owner in wanted]
     missing = coverage.never_fired(wanted)
-    lines.append(f"rules under test fired: {len(under_test) - len(missing)} of "
-                 f"{len(under_test)}")
+    if owners != wanted:
+        lines.append(f"rules under test fired: {len(under_test) - len(missing)} of "
+                     f"{len(under_test)}")
     return lines, missing

@@ -1,0 +1,58 @@
+"""`loyalty-rules explain`: why one customer got (or did not get) an action."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+from .common import _parameters, guarded
+
+
+@click.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--customer", "customer_id", required=True, metavar="ID",
+              help="The customer to explain (its id in PATH).")
+@click.option("--as-of", "as_of", required=True, metavar="YYYY-MM-DD",
+              help="The date to evaluate as of.")
+@click.option("--action", metavar="ACTION",
+              help="Only the rules that recommend this action (default: every rule).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--plugin", "plugins", multiple=True, metavar="NAME",
+              help="Activate an installed industry pack (repeatable).")
+@click.option("--ruleset", "rulesets", multiple=True, type=click.Path(path_type=Path),
+              help="Add a custom ruleset file or folder (repeatable).")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Override a parameter (repeatable).")
+@guarded
+def explain(path: Path, customer_id: str, as_of: str, action: str | None, fmt: str,
+            plugins: tuple[str, ...], rulesets: tuple[Path, ...],
+            params: tuple[str, ...]) -> None:
+    """Each rule that could have produced ACTION (or every rule): fired or not, the first
+    condition that failed with the values it read, or what displaced its recommendation.
+
+    The customer is judged alone (no population pass), as `Engine.explain` does.
+    """
+    from ..engine.engine import Engine
+    from ..io.reading import Rejected, read_customers
+
+    engine = Engine(plugins=plugins, rulesets=rulesets, parameters=_parameters(params))
+    for item in read_customers(path):
+        if isinstance(item, Rejected):
+            if item.customer_id == customer_id:
+                raise UsageError(f"customer {customer_id!r} is rejected: "
+                                 + "; ".join(str(p) for p in item.problems))
+            continue
+        if item.id == customer_id:
+            explanation = engine.explain(item, as_of, action)
+            break
+    else:
+        raise UsageError(f"{path}: no customer {customer_id!r}")
+    if fmt == "json":
+        click.echo(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=1,
+                              default=str))
+        return
+    for line in explanation.lines():
+        click.echo(line)
