@@ -21,6 +21,12 @@ from typing import Any
 import yaml
 
 from loyalty_rules import derive_profile
+from loyalty_rules.decisions.identity import (
+    customer_trigger,
+    item_trigger,
+    last_done,
+    recommendation_id,
+)
 from loyalty_rules.language.actions import CORE_ACTIONS
 from loyalty_rules.language.computations import commitment, pad
 from loyalty_rules.language.scripts import ANONYMOUS, render
@@ -85,8 +91,9 @@ def _quiet(v: dict[str, Any], key: str, days: int) -> bool:
 
 
 class _Out:
-    def __init__(self, customer: Any, as_of: dt.date):
-        self.customer, self.as_of = customer, as_of
+    def __init__(self, customer: Any, as_of: dt.date, values: dict[str, Any]):
+        self.customer, self.as_of, self.values = customer, as_of, values
+        self.done = last_done(customer, as_of)
         self.language = customer.locale or "en"
         self.recs: list[dict[str, Any]] = []
         self.fired: list[str] = []
@@ -98,16 +105,25 @@ class _Out:
         customer = self.customer
         channel = channel or (customer.preferred_channel if spec.outbound else None) \
             or spec.default_channel
-        due = self.as_of + dt.timedelta(days=due_in_days)
+        item = self.item
+        if item is not None:  # what the recommendation is about, and when that started
+            trigger = item_trigger(item.kind, item.key, item.since)
+        else:
+            trigger = customer_trigger(spec, action, self.values, self.done, self.as_of)
+        due = trigger.due(self.as_of, due_in_days)
+        overdue = trigger.overdue(self.as_of, due)
         params = {k: p for k, p in params.items() if p is not None}
         template = SCRIPTS[script or action][self.language]
         text = render(template, {**params, "name": customer.name or ANONYMOUS[self.language],
                                  "due": due.isoformat(), "channel": channel})
         ruleset, _, rule = key.partition("/")
-        self.recs.append({"action": action, "ruleset": ruleset, "rule": rule,
-                          "priority": priority, "channel": channel, "due": due.isoformat(),
-                          "params": params, "script": text, "order": ORDER[key],
-                          "item": self.item})
+        self.recs.append({
+            "id": recommendation_id(customer.id, ruleset, rule, trigger.key),
+            "action": action, "ruleset": ruleset, "rule": rule, "priority": priority,
+            "role": "manager" if overdue and spec.group == "recovery" else spec.role,
+            "channel": channel, "due": due.isoformat(), "overdue": overdue,
+            "trigger": trigger.key, "params": params, "script": text, "order": ORDER[key],
+            "item": item})
         self.fired.append(key)
 
 
@@ -117,7 +133,7 @@ def decide_customer(customer: Any, as_of: dt.date, with_profile: bool = False) -
     `with_profile`, also the derived facts, as (decision, facts)."""
     profile = derive_profile(customer, as_of)
     v = profile.values
-    out = _Out(customer, as_of)
+    out = _Out(customer, as_of, v)
     rec = out.rec
     personality = v.get("personality")
     derived: dict[str, Any] = {}
@@ -245,7 +261,8 @@ def decide_customer(customer: Any, as_of: dt.date, with_profile: bool = False) -
         step, cid, topic = i.get("next_step"), i.get("id"), i.get("topic")
         if step == "acknowledged":
             rec("recovery/acknowledge", "acknowledge_and_apologize", 95,
-                {"complaint": cid, "topic": topic, "severity": i.get("severity")})
+                {"complaint": cid, "topic": topic, "severity": i.get("severity")},
+                due_in_days=1)
         if step == "explained":
             rec("recovery/explain", "explain", 90, {"complaint": cid, "topic": topic},
                 due_in_days=1)
@@ -341,23 +358,26 @@ def arbitrate(recs: list[dict[str, Any]], customer: Any, as_of: dt.date
         elif winner["rule"] == rec["rule"] and winner["ruleset"] == rec["ruleset"]:
             continue  # one rule over several items: the first item's, nothing withheld
         else:
-            suppressed.append({"action": rec["action"], "rule": rec["rule"],
+            suppressed.append({"id": rec["id"], "action": rec["action"], "rule": rec["rule"],
                                "ruleset": rec["ruleset"],
                                "reason": f"duplicate action: rule {winner['rule']!r} "
-                                         f"(priority {winner['priority']}) chosen"})
+                                         f"(priority {winner['priority']}) chosen",
+                               "displaced_by": winner["action"]})
     since = as_of - dt.timedelta(days=WINDOW_DAYS - 1)
-    used = sum(1 for e in customer.events if e.type == "contact"
-               and e.direction == "outbound" and since <= e.at <= as_of)
+    filled = [f"{e.action or 'a contact'}{f' ({e.channel})' if e.channel else ''} on "
+              f"{e.at.isoformat()}" for e in customer.events if e.type == "contact"
+              and e.direction == "outbound" and since <= e.at <= as_of]
     kept = []
     for rec in sorted(best.values(), key=lambda r: (-r["priority"], r["order"], r["action"])):
         spec = ACTIONS[rec["action"]]
         if spec.outbound:
-            if used >= MAX_CONTACTS and not spec.urgent:
-                suppressed.append({"action": rec["action"], "rule": rec["rule"],
+            if len(filled) >= MAX_CONTACTS and not spec.urgent:
+                suppressed.append({"id": rec["id"], "action": rec["action"], "rule": rec["rule"],
                                    "ruleset": rec["ruleset"],
                                    "reason": f"contact cap: {MAX_CONTACTS} per "
-                                             f"{WINDOW_DAYS} days"})
+                                             f"{WINDOW_DAYS} days, filled by "
+                                             f"{', '.join(filled)}"})
                 continue
-            used += 1
+            filled.append(f"{rec['action']} today")
         kept.append(rec)
     return kept, suppressed

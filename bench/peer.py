@@ -55,11 +55,16 @@ def contract(decision: dict[str, Any], profile_values: dict[str, Any],
         item = rec["item"]
         fact = base if item is None else dict(base, **{item.kind: item.values})
         params = rec["params"]
-        recommendations.append({
-            "action": rec["action"], "ruleset": rec["ruleset"], "rule": rec["rule"],
-            "guidance": guidance, "priority": rec["priority"], "channel": rec["channel"],
-            "due": rec["due"], "params": {k: params[k] for k in order if k in params},
-            "script": rec["script"], "explanation": {n: _field(fact, n) for n in reads}})
+        shaped = {"id": rec["id"], "action": rec["action"], "ruleset": rec["ruleset"],
+                  "rule": rec["rule"], "guidance": guidance, "priority": rec["priority"],
+                  "role": rec["role"], "channel": rec["channel"], "due": rec["due"]}
+        if rec["overdue"] is not None:
+            shaped["overdue"] = rec["overdue"]
+        shaped.update({"trigger": rec["trigger"],
+                       "params": {k: params[k] for k in order if k in params},
+                       "script": rec["script"],
+                       "explanation": {n: _field(fact, n) for n in reads}})
+        recommendations.append(shaped)
     return {"customer_id": decision["customer_id"], "as_of": decision["as_of"],
             "profile": decision["profile"], "recommendations": recommendations,
             "suppressed": decision["suppressed"]}

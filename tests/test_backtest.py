@@ -160,3 +160,46 @@ def test_backtest_without_a_population_judges_each_customer_alone(history, tmp_p
     assert report["outcome"]["came_back"] == 2
     assert run("backtest", str(history), "--cutoff", "2026-06-30", "--horizon", "90",
                "--no-population", "--population", str(tmp_path / "p.json")).exit_code == 2
+
+
+def test_explain_can_judge_within_a_saved_population(history, tmp_path):
+    saved = tmp_path / "population.json"
+    run("evaluate", str(history), "--as-of", "2026-06-30", "--population", str(saved),
+        "--workers", "1")
+    args = ("explain", str(history), "--customer", "A", "--as-of", "2026-06-30",
+            "--action", "revisit_call_long", "--format", "json")
+    within = json.loads(run(*args, "--population", str(saved)).stdout)
+    alone = json.loads(run(*args).stdout)
+    # A (spent 500: tier IP) is key only as the top 20 % of this base: the 611 long call
+    assert "revisit_call_long" in within["recommended"]
+    assert "revisit_call_long" not in alone["recommended"]
+
+
+def test_docs_backtest_md_shows_every_field_the_command_writes(history, tmp_path):
+    """The format documented in docs/backtest.md is the format written, key for key."""
+    import re
+
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "backtest.md").read_text(encoding="utf-8")
+    documented = json.loads(re.search(r"```json\n(.*?)```", text, re.S).group(1))
+    out = tmp_path / "b.json"
+    run("backtest", str(history), "--cutoff", "2026-06-30", "--horizon", "90", "-o", str(out),
+        "--workers", "1")
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert set(written) == set(documented)
+    for key in ("customers", "outcome", "metrics"):
+        assert set(written[key]) == set(documented[key]), key
+    for key in ("dormant", "key_accounts"):
+        assert set(written["metrics"][key]) == set(documented["metrics"][key]), key
+    assert set(written["by"]) == set(documented["by"])
+    group = next(iter(written["by"]["segment"].values()))
+    assert set(group) == set(documented["by"]["segment"]["barnacle"])
+    action = next(iter(written["actions"].values()))
+    assert set(action) == set(documented["actions"]["wake_dormant"])
+    assert set(written["calibration"][0]) == set(documented["calibration"][0])
+    card = Scorecard()  # (this history has too few buyers for p_active, so no gain curve)
+    card.add({"p_active": 0.5}, (), True, 1.0, 0.5)
+    assert written["gain"] == [] and set(card.gain()[0]) == set(documented["gain"][0])
+    for name in written["population"]:
+        assert f"`{name}`" in text or name in documented["population"], name

@@ -33,6 +33,8 @@ CORE = {spec.name for spec in CORE_ACTIONS}
 #: CRM-04 fixes the 611 dates (1st and 15th; 45 days into the quarter; the quarter's end);
 #: 22 November 2026 is none of them, so these come from customers-611.jsonl on their dates.
 REVISIT = {"revisit_sms", "revisit_call_short", "revisit_call_long"}
+#: customers whose day shows the new conversation actions on their own (issue 9)
+SAMPLES_CONVERSATION = ROOT / "samples" / "customers-conversation.jsonl"
 REVISIT_DATES = {"2026-11-15": {"revisit_sms", "revisit_call_short"},
                  "2026-12-01": {"revisit_sms"},
                  "2026-12-31": {"revisit_call_long"}}
@@ -41,7 +43,8 @@ CORE_RULESETS = {"expectations", "loyalty", "relationship", "recovery"}
 
 @pytest.fixture(scope="module")
 def decisions(core_engine: Engine) -> list:
-    results = list(core_engine.evaluate_many(read_customers(SAMPLES), AS_OF))
+    results = list(core_engine.evaluate_many(
+        [*read_customers(SAMPLES), *read_customers(SAMPLES_CONVERSATION)], AS_OF))
     assert all(hasattr(r, "recommendations") for r in results), "a sample record was rejected"
     return results
 
@@ -189,11 +192,11 @@ def test_strangers_get_nothing(decisions: list) -> None:
 
 
 def test_the_readme_command_shows_every_action_but_the_611_ones() -> None:
-    result = CliRunner().invoke(main, ["evaluate", str(SAMPLES), "--as-of", "2026-11-22",
-                                       "--format", "json"])
+    result = CliRunner().invoke(main, ["evaluate", str(SAMPLES), str(SAMPLES_CONVERSATION),
+                                       "--as-of", "2026-11-22", "--format", "json"])
     assert result.exit_code == 0, result.output
     output = json.loads(result.stdout)
-    assert len(output) == len(raw_samples())
+    assert len(output) == len(raw_samples()) + len(raw_samples(SAMPLES_CONVERSATION))
     actions = {r["action"] for d in output for r in d["recommendations"]}
     assert CORE - REVISIT <= actions
     scripts = [r["script"] for d in output for r in d["recommendations"]]

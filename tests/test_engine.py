@@ -119,9 +119,9 @@ def test_contact_cap_counts_history_and_spares_urgent_actions():
         "birthday_greeting": "recovery first: no value while acknowledge_and_apologize is open"}
     quiet = engine.evaluate(CONTACTED, as_of=AS_OF)  # the 16 November contact fills the cap
     assert quiet.actions == []
+    filled = "contact cap: 1 per 7 days, filled by a contact on 2026-11-16"
     assert {s.action: s.reason for s in quiet.suppressed} == {
-        "keep_in_touch": "contact cap: 1 per 7 days",
-        "birthday_greeting": "contact cap: 1 per 7 days"}
+        "keep_in_touch": filled, "birthday_greeting": filled}
 
 
 def test_contact_cap_window_rolls_and_higher_priority_goes_first():

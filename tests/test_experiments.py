@@ -182,3 +182,24 @@ def test_a_bad_experiment_file_is_one_line_per_problem(tmp_path):
     assert code == 2 and not decisions
     assert stderr.strip() == f"{path}:3: $.arms: the holdout and the arms' shares add up to " \
                              "0.7, not 1"
+
+
+def test_the_documented_experiment_file_and_command_work(tmp_path):
+    import re
+
+    text = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
+    yaml_block = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    (tmp_path / "challenger.yaml").write_text("x", encoding="utf-8")
+    (tmp_path / "dormancy.yaml").write_text(yaml_block, encoding="utf-8")
+    experiment = load_experiment(tmp_path / "dormancy.yaml")
+    assert (experiment.holdout, [(a.name, a.share) for a in experiment.arms]) == \
+        (0.2, [("champion", 0.4), ("challenger", 0.4)])
+    command = re.search(r"```bash\n(uv run loyalty-rules evaluate samples.*?)```", text,
+                        re.S).group(1)
+    args = command.replace("\\\n", " ").split()[3:]
+    out = tmp_path / "decisions.jsonl"
+    args[args.index("-o") + 1] = str(out)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.stderr
+    arms = [json.loads(line)["experiment"]["arm"] for line in out.read_text().splitlines()]
+    assert len(arms) == 66 and "holdout" in arms and "treated" in arms

@@ -454,3 +454,57 @@ def test_load_ruleset_text_reads_every_new_section():
     assert list(ruleset.actions) == ["fitco.vip_thanks"]
     assert ruleset.guidelines["FIT-01"].source == "FitCo handbook §3"
     assert ruleset.scripts["fitco.vip_thanks"]["zh"].startswith("{name}，感谢")
+
+
+# -- 6. decision tables ---------------------------------------------------------------------------
+
+GRID = """\
+    ruleset: grid
+    rules:
+      - id: tier-offer
+        guidance: [LOY-04, CRM-10]
+        table:
+          when: [tier, segment]
+          then: [recommend, priority, script]
+          params: {tier: {field: tier}}
+          rows:
+            - [VIP, true_friend, reward_and_nurture, 70, grid_offer]
+            - [{in: [P, IP]}, stranger, grow_share_of_wallet, 45, grid_offer]
+            - [any, butterfly, harvest_while_active, 50, grid_offer]
+      - id: flags
+        guidance: [CRM-02]
+        table:
+          when: [dormant]
+          then: [derive]
+          rows:
+            - [true, sleeping]
+    scripts:
+      grid_offer: {en: "{name}: an offer for {tier}", zh: "{name}：给{tier}的优惠"}
+    """
+
+
+def test_a_decision_table_compiles_to_one_rule_per_row(tmp_path):
+    engine = engine_with(tmp_path, GRID)
+    assert [k for k in engine.program.rules if k.startswith("grid/")] == [
+        "grid/tier-offer.1", "grid/tier-offer.2", "grid/tier-offer.3", "grid/flags.1"]
+    assert engine.program.rules["grid/tier-offer.2"].rule.line == 11
+    decision = engine.evaluate(member(), AS_OF)  # a stranger at tier P
+    rec = decision.recommendation("grow_share_of_wallet")
+    assert (rec.rule, rec.priority, rec.script) == ("tier-offer.2", 45, "Ms Wang: an offer for P")
+    assert decision.recommendation("reward_and_nurture") is None
+
+
+def test_every_cell_of_a_decision_table_is_validated_at_its_line(tmp_path):
+    bad = GRID.replace("[any, butterfly, harvest_while_active, 50, grid_offer]",
+                       "[GOLD, butterfly, upsel, 500, grid_offer]\n"
+                       "            - [any, stranger]")
+    assert problems(tmp_path, bad) == [
+        "custom.yaml:12: $.rules[0].table.rows[2].when.tier.eq: 'GOLD' is not a value of "
+        "'tier'; expected one of P, IP, VIP, double_VIP, triple_VIP",
+        "custom.yaml:12: $.rules[0].table.rows[2].then.recommend: unknown action 'upsel' "
+        "(did you mean 'upsell'?)",
+        "custom.yaml:12: $.rules[0].table.rows[2].then.priority: expected an integer from 0 "
+        "to 100, got 500",
+        "custom.yaml:13: $.rules[0].table.rows[3]: a row has 5 cells (tier, segment, "
+        "recommend, priority, script), got 2",
+    ]

@@ -275,7 +275,9 @@ def test_wake_dormant_goes_to_the_dormant_worth_waking():
     woken = dormant = 0
     for decision in Engine(population=population).evaluate_many(records, AS_OF):
         p = decision.profile
-        wakes = "wake_dormant" in {r.action for r in decision.recommendations}
+        # proposed: recommended, or held back today by the day's conversation (issue 9)
+        wakes = "wake_dormant" in {r.action for r in decision.recommendations} or any(
+            s.action == "wake_dormant" and s.displaced_by for s in decision.suppressed)
         assert wakes == (p["dormant"] and p["value_percentile"] >= 50)
         assert p["pyramid"] == "inactive" if p["dormant"] else p["pyramid"] != "inactive"
         woken += wakes
@@ -311,3 +313,26 @@ def test_the_parallel_pass_gives_the_population_of_one_process(tmp_path, monkeyp
     alone = Population.from_customers(read_customers(path), AS_OF, {"min_model_buyers": 10})
     assert parallel == alone
     assert (alone.customers, alone.rejected) == (60, 3) and len(counted) == 63
+
+
+def test_worker_processes_get_the_population_too():
+    records = simulated_base(600, seed=9)
+    population = Population.from_customers(records, AS_OF)
+    engine = Engine(population=population)
+    one = [d.profile for d in engine.evaluate_many(records, AS_OF, workers=1)]
+    two = [d.profile for d in engine.evaluate_many(records, AS_OF, workers=2)]
+    assert one == two and all("p_active" in p for p in two)
+
+
+def test_a_version_1_file_still_reads_the_same():
+    """tests/data/population-v1.json was written by the first version (from the samples as of
+    2026-11-22): the format is stable, so it must keep loading, field for field."""
+    from conftest import ROOT
+
+    path = ROOT / "tests" / "data" / "population-v1.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    population = Population.load(path)
+    assert population.to_dict() == data
+    assert population.as_of == dt.date(2026, 11, 22)
+    assert population.key_account_min_value == 2600.0
+    assert population.value_percentile(2600.0) >= 80 > population.value_percentile(2000.0)

@@ -128,8 +128,9 @@ def test_a_suppressed_action_is_named_with_its_reason(tmp_path: Path,
         """), encoding="utf-8")
     (result,) = runner.run_paths([path]).results
     assert result.differences == (
-        "expected win_back to be recommended (suppressed: contact cap: 3 per 7 days); "
-        "recommended: (none)",)
+        "expected win_back to be recommended (suppressed: contact cap: 3 per 7 days, "
+        "filled by a contact (phone) on 2026-11-20, a contact (phone) on 2026-11-21, "
+        "a contact (sms) on 2026-11-22); recommended: (none)",)
 
 
 MALFORMED = [  # (line, $-path) of every problem in malformed.yaml

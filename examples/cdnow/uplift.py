@@ -5,8 +5,9 @@ can be measured from it. This script shows the whole path of `evaluate --holdout
 `loyalty-rules uplift` on real customers with an effect that is **simulated, and stated**:
 
 1. every customer is evaluated as of the cutoff, **1997-09-30** (the end of the 39-week
-   calibration period of Fader, Hardie & Lee 2005), from their purchases up to that day,
-   with a **20 % holdout** (salt ``cdnow-uplift-demo``);
+   calibration period of Fader, Hardie & Lee 2005), from their purchases up to that day
+   (and the population computed from them, as `evaluate` does), with a **20 % holdout**
+   (salt ``cdnow-uplift-demo``);
 2. the outcomes are the customers' **real** purchases after the cutoff, plus the simulated
    effect: each treated customer recommended `wake_dormant` makes one **extra purchase**
    with probability **10 %** (decided by the same kind of hash, salt
@@ -27,6 +28,7 @@ simulated: an A/A test, where every interval should hold zero.
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime as dt
 import json
 import sys
@@ -76,16 +78,21 @@ def simulate_purchase(customer: dict[str, Any], decision: dict[str, Any], effect
 
 
 def evaluate(data: Path, workers: int = 1) -> tuple[list[dict[str, Any]], Path]:
-    """Every customer as of the cutoff, 20 % held out: (the customers, the decisions file)."""
-    from loyalty_rules import Engine
+    """Every customer as of the cutoff, 20 % held out: (the customers, the decisions file).
+
+    As `evaluate` does by default: the population (value ranks, pyramid, key accounts,
+    p_active) from the history up to the cutoff first, then every customer against it."""
+    from loyalty_rules import Engine, Population
     from loyalty_rules.experiments.definition import Experiment
     from loyalty_rules.experiments.running import evaluate_experiment
 
     customers = cdnow.load(cdnow.fetch(data))
     experiment = Experiment.holdout_only(HOLDOUT, SALT, name="cdnow-uplift-demo")
     path = data / "uplift-decisions.jsonl"
+    population = Population.from_customers(before(customers, CUTOFF), CUTOFF)
+    engine = Engine(population=population)
     with path.open("w", encoding="utf-8") as out:
-        for result in evaluate_experiment(experiment, {"treated": Engine()},
+        for result in evaluate_experiment(experiment, {"treated": engine},
                                           before(customers, CUTOFF), CUTOFF, workers=workers):
             out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
     return customers, path
@@ -105,15 +112,16 @@ def simulate_and_measure(customers: list[dict[str, Any]], decisions_path: Path,
             decisions[decision["customer_id"]] = decision
     outcomes_path = decisions_path.with_name("uplift-outcomes.jsonl")
     end = (CUTOFF + dt.timedelta(days=HORIZON_DAYS)).isoformat()
-    simulated = made_the_difference = 0
+    simulated = 0
+    made_the_difference: collections.Counter[str] = collections.Counter()
     with outcomes_path.open("w", encoding="utf-8") as out:
         for customer in customers:
             decision = decisions.get(customer["id"])
             extra = simulate_purchase(customer, decision, effect) if decision else None
             if extra is not None:
                 simulated += 1
-                made_the_difference += not any(CUTOFF.isoformat() < e["at"] <= end
-                                               for e in customer["events"])
+                if not any(CUTOFF.isoformat() < e["at"] <= end for e in customer["events"]):
+                    made_the_difference.update({r["action"] for r in decision["recommendations"]})
                 customer = {**customer, "events": [*customer["events"], extra]}
             out.write(json.dumps(customer) + "\n")
     assignments = read_assignments(read_decisions(decisions_path))
@@ -123,11 +131,14 @@ def simulate_and_measure(customers: list[dict[str, Any]], decisions_path: Path,
         raise RuntimeError(f"unexpected rejections: {rejected[:3]} {assignments.rejected[:3]}")
     report = measure(assignments, horizon_days=HORIZON_DAYS, outcome_types=("purchase",),
                      matched=matched)
-    wake = next(a for a in report["actions"] if a["action"] == ACTION)
+    # per action: the share of its treated customers who came back only because of a
+    # simulated purchase (customers recommended ACTION and another action count for both)
+    true_uplift = {row["action"]: round(made_the_difference[row["action"]]
+                                        / row["treated"]["customers"], 4)
+                   for row in report["actions"]}
     report["simulation"] = {
         "effect": effect, "action": ACTION, "simulated_purchases": simulated,
-        # the treated ACTION customers who came back only because of a simulated purchase
-        "true_uplift": round(made_the_difference / wake["treated"]["customers"], 4),
+        "true_uplift": true_uplift[ACTION], "true_uplift_by_action": true_uplift,
         "note": "SIMULATED: CDNOW has no record of any action taken; the extra purchases of "
                 "treated wake_dormant customers are made up by this script",
     }

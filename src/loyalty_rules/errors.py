@@ -72,6 +72,10 @@ class PluginError(LoyaltyRulesError):
         super().__init__(f"plugin {plugin!r}: {message}")
 
 
+class NotFoundError(LoyaltyRulesError):
+    """A store was asked for a customer, run or recommendation it does not hold."""
+
+
 class EngineError(LoyaltyRulesError):
     """The rule engine failed while evaluating; the message names the customer and rule."""
 

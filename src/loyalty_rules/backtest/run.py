@@ -56,22 +56,19 @@ class _Counts:
     not_yet: int = 0
 
 
-def _known(records: Iterable[Customer | Rejected], cutoff: dt.date, counts: _Counts | None
-           ) -> Iterator[Customer | Rejected]:
+def _known(records: Iterable[Customer | Rejected], cutoff: dt.date,
+           on_record: Callable[[Any], None] | None = None) -> Iterator[Customer | Rejected]:
+    """The records as known at the cutoff (for the population pass): customers not yet
+    known are left out, rejections pass through."""
     for record in records:
-        if counts is not None:
-            counts.read += 1
+        if on_record is not None:
+            on_record(record)
         if isinstance(record, Rejected):
-            if counts is not None:
-                counts.rejected += 1
             yield record
             continue
         known = truncate(record, cutoff)
-        if known is None:
-            if counts is not None:
-                counts.not_yet += 1
-            continue
-        yield known
+        if known is not None:
+            yield known
 
 
 def backtest(records: Callable[[], Iterable[Customer | Rejected]], cutoff: dt.date,
@@ -94,9 +91,9 @@ def backtest(records: Callable[[], Iterable[Customer | Rejected]], cutoff: dt.da
     end = cutoff + dt.timedelta(days=horizon_days)
     population = None
     if with_population:
-        population = Population.from_customers(_known(records(), cutoff, None), cutoff,
-                                               population_parameters,
-                                               on_customer=on_population_record)
+        population = Population.from_customers(
+            _known(records(), cutoff, on_population_record), cutoff,
+            population_parameters)
         if on_population is not None:
             on_population(population)
     engine = engine_factory(population)

@@ -18,6 +18,7 @@ from .inventory import guidance, list_plugins, validate
 from .report import report
 from .rules import computations, rules
 from .scenarios import run_scenario_tests
+from .store import STORE_COMMANDS
 from .uplift import uplift
 
 
@@ -27,7 +28,8 @@ def main() -> None:
     """Turn customer-management practice into daily, explained actions."""
 
 
-for command in (evaluate, validate, guidance, list_plugins, run_scenario_tests, backtest):
+for command in (evaluate, validate, guidance, list_plugins, run_scenario_tests, backtest,
+                *STORE_COMMANDS):
     main.add_command(command)
 main.add_command(uplift)
 main.add_command(report)

@@ -47,12 +47,19 @@ from .populating import build_population, split_parameters
               type=click.Path(path_type=Path, dir_okay=False),
               help="An experiment file: salt, holdout, arms A/B with their own rulesets or "
                    "parameters.")
+@click.option("--executor", type=click.Choice(["processes", "dask"]), default="processes",
+              show_default=True,
+              help="Who evaluates: this machine's processes, or a Dask cluster (the dask "
+                   "extra; a local one of --workers processes unless --scheduler is given).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="With --executor dask: the scheduler to use, e.g. tcp://10.0.0.5:8786.")
 @guarded
 def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
              rulesets: tuple[Path, ...], params: tuple[str, ...], fmt: str | None,
              locale: str | None, output: Path | None, workers: int | None,
              holdout: float | None, salt: str | None, experiment_file: Path | None,
-             population_file: Path | None, no_population: bool) -> None:
+             population_file: Path | None, no_population: bool, executor: str,
+             scheduler: str | None) -> None:
     """Evaluate customers (JSON Lines, JSON, or a folder with customers.csv + events.csv).
 
     By default the whole input is read twice: first to compute the population (value ranks,
@@ -65,6 +72,11 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
 
     day = as_date(as_of)
     experiment = _experiment(holdout, salt, experiment_file)
+    if scheduler is not None and executor != "dask":
+        raise UsageError("--scheduler ADDRESS goes with --executor dask")
+    if executor == "dask" and experiment is not None:
+        raise UsageError("--executor dask does not run experiments yet: evaluate them with "
+                         "--workers")
     engine_params, population_params = split_parameters(_parameters(params))
     if no_population and (population_file or population_params):
         raise UsageError("--no-population excludes --population and population.* parameters")
@@ -79,7 +91,13 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
         fmt = "table" if output is None and sys.stdout.isatty() else "json"
     read = rejected = 0
     workers = workers or os.cpu_count() or 1
-    if experiment is not None:
+    if executor == "dask":  # its workers parse the JSON Lines and write the JSON
+        from ..dask import evaluate_on_dask
+
+        results = evaluate_on_dask(engine, read_records(*paths), day, None,
+                                   scheduler=scheduler, workers=workers,
+                                   encode=fmt in ("json", "jsonl"))
+    elif experiment is not None:
         from ..experiments.running import arm_engines, evaluate_experiment
 
         engines = arm_engines(experiment, engine, lambda arm: Engine(

@@ -26,19 +26,27 @@ from .common import _parameters, guarded
               help="Add a custom ruleset file or folder (repeatable).")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Override a parameter (repeatable).")
+@click.option("--population", "population_file", metavar="FILE",
+              type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Judge the customer within this saved population (as `evaluate "
+                   "--population FILE` did).")
 @guarded
 def explain(path: Path, customer_id: str, as_of: str, action: str | None, fmt: str,
             plugins: tuple[str, ...], rulesets: tuple[Path, ...],
-            params: tuple[str, ...]) -> None:
+            params: tuple[str, ...], population_file: Path | None) -> None:
     """Each rule that could have produced ACTION (or every rule): fired or not, the first
     condition that failed with the values it read, or what displaced its recommendation.
 
-    The customer is judged alone (no population pass), as `Engine.explain` does.
+    The customer is judged alone (no population pass), as `Engine.explain` does, unless
+    --population names a saved population.
     """
     from ..engine.engine import Engine
     from ..io.reading import Rejected, read_customers
+    from ..population import Population
 
-    engine = Engine(plugins=plugins, rulesets=rulesets, parameters=_parameters(params))
+    population = Population.load(population_file) if population_file is not None else None
+    engine = Engine(plugins=plugins, rulesets=rulesets, parameters=_parameters(params),
+                    population=population)
     for item in read_customers(path):
         if isinstance(item, Rejected):
             if item.customer_id == customer_id:

@@ -11,13 +11,16 @@
 3. a contact cap: at most `max_contacts` outbound contacts in a rolling `window_days`,
    counted from the customer's contact history plus today's conversations (one each,
    however many items it carries), in precedence order. A conversation carrying recovery is
-   never dropped (it still counts); replies and actions for the business are not contacts.
+   never dropped (it still counts); replies and actions for the business are not contacts. Only contacts actually
+   made count (recorded `contact` events, today's kept conversations): a recommendation the
+   store holds as done, dismissed or snoozed takes no slot (`decide` sets it aside first). A
+   recommendation the cap holds back names the contacts that filled it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -36,11 +39,23 @@ class ContactPolicy:
     #: outbound conversations per customer per day (0: no limit); recovery is exempt
     conversations_per_day: int = 1
 
-    def recent_contacts(self, customer: Customer, as_of: dt.date) -> int:
+    def recent(self, customer: Customer, as_of: dt.date) -> list[Contact]:
+        """The outbound contacts actually made in the window ending on `as_of`."""
         since = as_of - dt.timedelta(days=self.window_days - 1)
-        return sum(1 for e in customer.events
-                   if isinstance(e, Contact) and e.direction == "outbound"
-                   and since <= e.at <= as_of)
+        return [e for e in customer.events
+                if isinstance(e, Contact) and e.direction == "outbound"
+                and since <= e.at <= as_of]
+
+    def recent_contacts(self, customer: Customer, as_of: dt.date) -> int:
+        return len(self.recent(customer, as_of))
+
+
+def contact_label(contact: Contact) -> str:
+    """How a suppressed reason names a contact that filled the cap: `wake_dormant (phone) on
+    2026-11-20`; a contact recorded without an action is `a contact`."""
+    what = contact.action or "a contact"
+    how = f" ({contact.channel})" if contact.channel else ""
+    return f"{what}{how} on {contact.at.isoformat()}"
 
 
 def _rank(rec: Recommendation) -> tuple[int, int]:
@@ -48,10 +63,19 @@ def _rank(rec: Recommendation) -> tuple[int, int]:
 
 
 def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, ActionSpec],
-              policy: ContactPolicy, already_contacted: int, compose: Compose | None = None
+              policy: ContactPolicy, already_contacted: int | Sequence[str],
+              compose: Compose | None = None
               ) -> tuple[tuple[Recommendation, ...], tuple[Suppressed, ...]]:
     """One recommendation per action, one conversation, then the contact cap; returns
-    (kept, suppressed)."""
+    (kept, suppressed).
+
+    `already_contacted` is the contacts made in the window: their number, or their labels
+    (`contact_label`) so a recommendation the cap holds back names what filled it.
+    """
+    if isinstance(already_contacted, int):
+        filled_by = ["an earlier contact"] * already_contacted
+    else:
+        filled_by = list(already_contacted)
     suppressed: list[Suppressed] = []
     best: dict[str, Recommendation] = {}
     for rec in sorted(candidates, key=_rank):
@@ -72,7 +96,7 @@ def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, Action
     recs, held = hold_back(recs, actions, policy.conversations_per_day)
     suppressed += held
     kept: list[Recommendation] = []
-    used = already_contacted
+    used = len(filled_by)
     carried = conversations(recs)
     dropped: set[str] = set()
     for lead_id, items in carried.items():
@@ -80,10 +104,12 @@ def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, Action
                      or group_of(r, actions) == "recovery" for r in items)
         if policy.max_contacts > 0 and used >= policy.max_contacts and not urgent:
             dropped.add(lead_id)
-            suppressed += [Suppressed(r.action, r.rule, r.ruleset,
-                                      f"contact cap: {policy.max_contacts} per "
-                                      f"{policy.window_days} days", r.id) for r in items]
+            reason = (f"contact cap: {policy.max_contacts} per {policy.window_days} days, "
+                      f"filled by {', '.join(filled_by)}")
+            suppressed += [Suppressed(r.action, r.rule, r.ruleset, reason, r.id)
+                           for r in items]
             continue
         used += 1
+        filled_by.append(f"{items[0].action} today")
     kept = [r for r in recs if r.conversation not in dropped]
     return tuple(kept), tuple(suppressed)

@@ -46,6 +46,9 @@ class Recommendation:
     body: str = attrs.field(default="", eq=False, repr=False)
     #: the rule fixed the channel (a 611 text, a letter): it cannot join a call
     fixed_channel: bool = attrs.field(default=False, eq=False, repr=False)
+    #: the lifecycle state, when evaluated from a store (open, done, dismissed, snoozed,
+    #: expired); None otherwise
+    status: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -62,6 +65,8 @@ class Recommendation:
             data["includes"] = list(self.includes)
         data.update({"params": dict(self.params), "script": self.script,
                      "explanation": dict(self.explanation)})
+        if self.status is not None:
+            data["status"] = self.status
         return data
 
 

@@ -158,8 +158,18 @@ class Engine:
             yield item if isinstance(item, Rejected) else next(results)
 
     def _batch(self, customers: Sequence[Customer], as_of: dt.date,
-               locale: str | None) -> list[Decision | Rejected]:
+               locale: str | None, held: Mapping[str, Mapping[str, str]] | None = None
+               ) -> list[Decision | Rejected]:
         if locale not in (None, "en", "zh"):
             raise UsageError(f"locale: expected en or zh, got {locale!r}")
         return evaluate_batch(self._host, self.program, self.setup, self.registry, customers,
-                              as_of, locale or self.locale, self._order, self.population)
+                              as_of, locale or self.locale, self._order, self.population, held)
+
+    def evaluate_held(self, customers: Sequence[Customer], as_of: dt.date | str,
+                      held: Mapping[str, Mapping[str, str]], *, locale: str | None = None
+                      ) -> list[Decision | Rejected]:
+        """Decisions of one batch with a lifecycle: ``held[customer_id][recommendation_id]``
+        is ``done``, ``dismissed`` or ``snoozed``. Those recommendations keep their status and
+        free their contact-cap slot; every other one is ``open`` (what `loyalty_rules.store`
+        evaluates with)."""
+        return self._batch(list(customers), as_date(as_of), locale, held)

@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from ..decisions.arbitration import arbitrate
+from ..decisions.arbitration import arbitrate, contact_label
 from ..decisions.identity import customer_trigger, item_trigger, last_done, recommendation_id
 from ..decisions.model import Decision, Recommendation
 from ..errors import EngineError, Problem, RecordError
@@ -20,6 +20,7 @@ from ..facts.models import Customer
 from ..facts.profile import Item, derive_profile
 from ..facts.queries import query_facts
 from ..io.reading import Rejected, attribute_date
+from ..language.checker import a
 from ..language.compiler import CUSTOMER, CompiledRule, Program
 from ..language.model import (
     AttributeSpec,
@@ -75,7 +76,7 @@ def _check_attributes(customer: Customer, specs: Mapping[str, AttributeSpec]) ->
             except RecordError:
                 ok = False
         if not ok:
-            problems.append(Problem(f"expected a {spec.type}, got {value!r}",
+            problems.append(Problem(f"expected {a(spec.type)}, got {value!r}",
                                     path=f"attributes.{name}"))
     return problems
 
@@ -212,7 +213,11 @@ def _item_number(firing: tuple[CompiledRule, int]) -> int:
 
 
 def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
-           order: Mapping[str, int], locale: str | None) -> Decision:
+           order: Mapping[str, int], locale: str | None,
+           held: Mapping[str, str] | None = None) -> Decision:
+    """The customer's decision from its firings. `held` (from a store: recommendation id →
+    done, dismissed or snoozed) sets those recommendations aside before arbitration: they
+    come back with their status and take no contact-cap slot; the others get ``open``."""
     customer = prepared.customer
     language = locale or customer.locale or "en"
     candidates: list[Recommendation] = []
@@ -267,9 +272,20 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
         text = addressed(customer.name, language, [r.sentence for r in said] + [reply.body])
         return attrs.evolve(reply, script=text, includes=tuple(r.action for r in said))
 
-    already = setup.policy.recent_contacts(customer, as_of)
-    kept, suppressed = arbitrate(candidates, setup.vocabulary.actions, setup.policy, already,
+    aside: dict[str, Recommendation] = {}
+    for rec in candidates:
+        if held and rec.id in held and rec.id not in aside:
+            aside[rec.id] = attrs.evolve(rec, status=held[rec.id])
+    if aside:  # done, dismissed or snoozed in the store: shown with its state, takes no slot
+        candidates = [rec for rec in candidates if rec.id not in aside]
+    made = [contact_label(c) for c in setup.policy.recent(customer, as_of)]
+    kept, suppressed = arbitrate(candidates, setup.vocabulary.actions, setup.policy, made,
                                  compose)
+    if held is not None:
+        kept = tuple(attrs.evolve(rec, status="open") for rec in kept)
+    if aside:
+        kept = tuple(sorted((*kept, *aside.values()),
+                            key=lambda r: (-r.priority, r.order, r.action)))
     profile = {k: v for k, v in prepared.profile.items() if k not in PRIVATE_PROFILE_KEYS}
     if prepared.derived:
         profile["derived"] = dict(sorted(prepared.derived.items()))  # by name, not firing order
@@ -287,7 +303,8 @@ def rejected(customer: Customer, problems: Sequence[Problem]) -> Rejected:
 
 def evaluate_batch(host: RuleHost, program: Program, setup: Setup, registry: Registry,
                    customers: Sequence[Customer], as_of: dt.date, locale: str | None,
-                   order: Mapping[str, int], population: Population | None = None
+                   order: Mapping[str, int], population: Population | None = None,
+                   held: Mapping[str, Mapping[str, str]] | None = None
                    ) -> list[Decision | Rejected]:
     """Decisions (or `Rejected`) in input order.
 
@@ -306,22 +323,27 @@ def evaluate_batch(host: RuleHost, program: Program, setup: Setup, registry: Reg
         group.append((position, prepared))
         facts += len(prepared.facts)
         if facts >= setup.limits.facts_per_call:
-            _evaluate_group(host, program, setup, registry, group, as_of, locale, order, results)
+            _evaluate_group(host, program, setup, registry, group, as_of, locale, order, results,
+                            held)
             group, facts = [], 0
     if group:
-        _evaluate_group(host, program, setup, registry, group, as_of, locale, order, results)
+        _evaluate_group(host, program, setup, registry, group, as_of, locale, order, results,
+                        held)
     return [r for r in results if r is not None]
 
 
 def _evaluate_group(host: RuleHost, program: Program, setup: Setup, registry: Registry,
                     group: Sequence[tuple[int, Prepared]], as_of: dt.date, locale: str | None,
-                    order: Mapping[str, int], results: list[Decision | Rejected | None]) -> None:
+                    order: Mapping[str, int], results: list[Decision | Rejected | None],
+                    held: Mapping[str, Mapping[str, str]] | None = None) -> None:
     failed = run_strata(host, program, [prepared for _, prepared in group], setup)
     for index, (position, item) in enumerate(group):
         if index in failed:
             results[position] = rejected(item.customer, (failed[index],))
             continue
         try:
-            results[position] = decide(item, as_of, setup, registry, order, locale)
+            results[position] = decide(
+                item, as_of, setup, registry, order, locale,
+                None if held is None else held.get(item.customer.id, {}))
         except EngineError as err:
             results[position] = rejected(item.customer, (Problem(str(err)),))

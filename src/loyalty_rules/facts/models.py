@@ -59,6 +59,7 @@ class Visit:
     type: ClassVar[str] = "visit"
     at: dt.date
     channel: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -67,6 +68,7 @@ class Purchase:
     at: dt.date
     amount: float
     profit: float | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
     @property
     def profit_or_amount(self) -> float:
@@ -80,6 +82,7 @@ class Contact:
     channel: str | None = None
     direction: str = "outbound"
     action: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -99,6 +102,7 @@ class Recovery:
     at: dt.date
     complaint_id: str | None = None
     step: str = "acknowledged"
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -107,6 +111,7 @@ class Survey:
     at: dt.date
     score: float
     scale: float = 5
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -121,6 +126,7 @@ class Request:
     industry_norm: float | None = None
     #: a discount is higher-is-better: padded and judged the other way
     lower_is_better: bool = True
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -134,6 +140,7 @@ class Promise:
     lower_is_better: bool = True
     #: when it was delivered: a broken promise's recovery is due from here (else from `at`)
     delivered_at: dt.date | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -141,6 +148,7 @@ class Referral:
     type: ClassVar[str] = "referral"
     at: dt.date
     referred_id: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 @attrs.frozen
@@ -149,6 +157,7 @@ class Churn:
     at: dt.date
     reason: str | None = None  # one of CHURN_REASONS
     note: str | None = None
+    id: str | None = None  # the event id (version 2), for idempotent storage
 
 
 Event = Union[

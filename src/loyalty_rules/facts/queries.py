@@ -43,6 +43,8 @@ def event_fields(event: str) -> dict[str, str]:
     cls = EVENT_TYPES[event]
     fields = {"at": "date", "days_ago": "integer"}
     for field in attrs.fields(cls):
+        if field.name == "id" and event != "complaint":
+            continue  # the event's storage id (version 2), nothing to reason on
         if field.name != "at":
             fields[field.name] = _field_type(field.type)
     return fields

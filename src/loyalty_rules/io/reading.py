@@ -58,6 +58,10 @@ EVENT_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
     "referral": {"referred_id": ("str", False)},
     "churn": {"reason": ("churn_reason", False), "note": ("str", False)},
 }
+# Every event may carry an `id` (version 2): the store ingests idempotently by it. A
+# complaint's `id` was already its own; it is the event's id too.
+for _fields in EVENT_FIELDS.values():
+    _fields.setdefault("id", ("str", False))
 
 
 @attrs.frozen

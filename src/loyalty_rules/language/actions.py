@@ -2,7 +2,8 @@
 
 `outbound` actions are contacts with the customer and count against the contact cap;
 `urgent` ones (complaint recovery, broken promises) are exempt from it; `audience="business"`
-actions (CMP-03's prevention review) are for the business, not the customer.
+actions (CMP-03's prevention review) are for the business, not the customer. `done_by` says
+what marks each done (a contact naming it, or a recovery step of its complaint).
 """
 
 from __future__ import annotations
@@ -41,15 +42,15 @@ CORE_ACTIONS: tuple[ActionSpec, ...] = (
        purpose="recovery"),
     _A("acknowledge_and_apologize", "Admit the error and apologise.", ("CMP-01", "CMP-04"),
        urgent=True,
-       purpose="recovery"),
+       purpose="recovery", done_by="recovery:acknowledged"),
     _A("explain", "Explain the cause and the normal resolution process.", ("CMP-01", "CMP-04"),
        urgent=True,
-       purpose="recovery"),
+       purpose="recovery", done_by="recovery:explained"),
     _A("compensate", "Compensate appropriately to repair trust.", ("CMP-04",), urgent=True,
-       purpose="recovery", role="store"),
+       purpose="recovery", role="store", done_by="recovery:compensated"),
     _A("follow_up", "Follow up after the recovery and ask for feedback.",
        ("CMP-01", "CMP-07", "CMP-08"), urgent=True,
-       purpose="recovery"),
+       purpose="recovery", done_by="recovery:followed_up"),
     _A("prevention_review", "The same complaint keeps coming back: review the cause.",
        ("CMP-03",), outbound=False, audience="business", default_channel="visit",
        role="store"),

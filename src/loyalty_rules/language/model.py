@@ -19,6 +19,7 @@ from ..facts.models import (
     LOCALES,
     ORIENTATIONS,
     PERSONALITIES,
+    RECOVERY_STEPS,
     RESPONSIBILITIES,
 )
 from ..facts.queries import EventQuery, event_fields, item_namespace
@@ -275,6 +276,23 @@ class ActionSpec:
     completion: str = "contact"
     #: where it was declared: None for a plugin's, the ruleset file for one declared in YAML
     declared_in: str | None = attrs.field(default=None, eq=False)
+    #: what marks a recommendation of it done, and the history event recording the outcome
+    #: appends (docs/service.md): ``contact`` (an outbound contact naming the action),
+    #: ``recovery:STEP`` (that recovery step of the complaint named by the recommendation's
+    #: ``complaint`` param), or ``record`` (kept in the store only: not a customer contact).
+    #: Default: ``contact`` for outbound actions, ``record`` for the others.
+    done_by: str = attrs.field(
+        default=attrs.Factory(lambda self: "contact" if self.outbound else "record",
+                              takes_self=True))
+
+    @done_by.validator
+    def _check_done_by(self, _attribute: Any, value: str) -> None:
+        kind, _, step = value.partition(":")
+        if value in ("contact", "record") or (kind == "recovery" and step in RECOVERY_STEPS):
+            return
+        raise ValueError(f"action {self.name!r}: done_by must be contact, record or "
+                         f"recovery:STEP with STEP one of {', '.join(RECOVERY_STEPS)}; "
+                         f"got {value!r}")
 
     def __attrs_post_init__(self) -> None:
         if self.role not in ROLES:

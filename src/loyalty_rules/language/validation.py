@@ -20,6 +20,7 @@ from .conditions import ConditionChecker
 from .declarations import parse_actions, parse_guidelines, parse_overrides, parse_queries
 from .model import Derive, Recommend, Rule, Ruleset, Value, Vocabulary
 from .source import Lines, load_yaml
+from .tables import table_derives, table_rules
 
 TOP_KEYS = ("ruleset", "version", "description", "guidance", "parameters", "queries",
             "guidelines", "actions", "overrides", "rules", "scripts")
@@ -175,6 +176,7 @@ def declare_derived(data: Any, vocabulary: Vocabulary) -> None:
         vocabulary.actions.setdefault(name, action)
     raw_rules = data.get("rules")
     for raw in raw_rules if isinstance(raw_rules, list) else []:
+        vocabulary.derived.update(table_derives(raw))
         then = raw.get("then") if isinstance(raw, Mapping) else None
         if isinstance(then, Mapping) and isinstance(then.get("derive"), str):
             vocabulary.derived.add(then["derive"])
@@ -215,14 +217,18 @@ def parse_ruleset(data: Any, lines: Lines, file: str, vocabulary: Vocabulary,
             path = f"$.rules[{index}]"
             raw_id = raw.get("id") if isinstance(raw, Mapping) else None
             duplicate = isinstance(raw_id, str) and raw_id in ids
-            rule = check.rule(raw, path)
+            if isinstance(raw, Mapping) and "table" in raw:
+                made = table_rules(check, raw, path) or []
+            else:
+                rule = check.rule(raw, path)
+                made = [rule] if rule is not None else []
             if duplicate:
                 check.error(f"{path}.id", f"duplicate rule id {raw_id!r} (first at line "
                             f"{ids[raw_id]})")
             elif isinstance(raw_id, str):
                 ids[raw_id] = lines(f"{path}.id")
-            if rule is not None and not duplicate:
-                rules.append(rule)
+            if not duplicate:
+                rules.extend(made)
     scripts = {**declared_scripts, **check.scripts(data.get("scripts"))}
     for key, texts in scripts.items():
         for locale, text in texts.items():
