@@ -6,8 +6,9 @@
 
 Each run is a fresh process, start-up (imports, building the engine) included: what a
 nightly job costs. Wall time, CPU time (user + sys) and peak RSS come from the operating
-system's accounting of the finished child (`os.wait4`; peak RSS is the largest single
-process, workers included). One warm-up pair is not counted. The machine is shared: the load
+system's accounting of the finished child (`os.wait4`). CPU time and peak RSS are those of
+the command's own process (and children it waited for): worker processes started through a
+fork server are not included, so for multi-process runs quote wall time. One warm-up pair is not counted. The machine is shared: the load
 average is recorded before and after, and the figure to quote is the **median of the
 per-pair ratios** B/A (how many times faster A is), with its range — of wall time, and of
 CPU time, which a loaded machine distorts less. `{out}` in a command is
@@ -20,6 +21,7 @@ Prints one JSON line (also appended to bench/results/ab.jsonl with `--label`).
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import os
 import shlex
@@ -73,7 +75,8 @@ def main() -> int:
             run_once(command)
     same = None
     if args.same and args.b:
-        same = outs["a"].read_bytes() == outs["b"].read_bytes()
+        # compared in chunks: a child's peak RSS starts from this process's at fork time
+        same = filecmp.cmp(outs["a"], outs["b"], shallow=False)
         if not same:
             print(json.dumps({"label": args.label, "same": False,
                               "outputs": [str(outs["a"]), str(outs["b"])]}))

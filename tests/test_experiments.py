@@ -155,7 +155,9 @@ def test_champion_and_challenger_are_each_evaluated_with_their_own_parameters(pl
         arms = {d["experiment"]["arm"] for d in decisions}
         assert arms == {"holdout", "champion", "challenger"}
         for decision in decisions:
-            arm = decision.pop("experiment")["arm"]
+            marker = decision.pop("experiment")
+            assert marker["champion"] == "champion"  # what challengers are compared with
+            arm = marker["arm"]
             if arm == "champion":
                 assert decision == plain[decision["customer_id"]]
             elif arm == "challenger":
@@ -203,3 +205,25 @@ def test_the_documented_experiment_file_and_command_work(tmp_path):
     assert result.exit_code == 0, result.stderr
     arms = [json.loads(line)["experiment"]["arm"] for line in out.read_text().splitlines()]
     assert len(arms) == 66 and "holdout" in arms and "treated" in arms
+
+
+def test_an_arm_with_population_parameters_gets_its_own_population(plain, tmp_path):
+    path = tmp_path / "exp.yaml"
+    path.write_text("name: keys\nholdout: 0.2\narms:\n  champion: {share: 0.4}\n"
+                    "  challenger: {share: 0.4, parameters: {population.key_share: 0.05}}\n",
+                    encoding="utf-8")
+    code, narrow, _ = _evaluate("--workers", "1", "--param", "population.key_share=0.05")
+    assert code == 0
+    narrow_by_id = {d["customer_id"]: d for d in narrow}
+    code, decisions, stderr = _evaluate("--workers", "1", "--experiment", str(path))
+    assert code == 0, stderr
+    for decision in decisions:
+        arm = decision.pop("experiment")["arm"]
+        if arm == "challenger":
+            assert decision == narrow_by_id[decision["customer_id"]]
+        elif arm == "champion":
+            assert decision == plain[decision["customer_id"]]
+    assert sum(d["profile"]["key_account"] for d in narrow) < \
+        sum(d["profile"]["key_account"] for d in plain.values())
+    code, _, stderr = _evaluate("--no-population", "--experiment", str(path))
+    assert code == 2 and "--no-population excludes" in stderr

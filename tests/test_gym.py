@@ -34,5 +34,5 @@ def test_the_gym_is_yaml_alone_and_layers_over_the_core():
     assert engine.program.rules["loyalty/referral-advocate"].rule.then.priority == 20
     assert engine.setup.parameters["relationship"]["wake_retry_days"] == 45
     spec = engine.setup.vocabulary.actions["fitco.vip_thanks"]
-    assert (spec.role, spec.default_channel, spec.lever) == ("manager", "visit",
-                                                             "raise_experience")
+    assert (spec.role, spec.default_channel, spec.lever, spec.done_by) == (
+        "manager", "visit", "raise_experience", "contact")

@@ -213,7 +213,7 @@ THANKS = """\
         channel: visit
         role: manager
         urgent: false
-        completion: contact
+        done_by: contact
         scripts:
           en: "{name}, thank you for {friends|plural:# friend|# friends}!"
           zh: "{name}，感谢您介绍了{friends|plural:#位朋友}！"

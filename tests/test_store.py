@@ -228,3 +228,21 @@ def test_a_store_url_has_one_spelling(tmp_path):
     for url in ("mysql://x/y", "sqlite://", "crm.db", f"sqlite:///{tmp_path}/no/such/crm.db"):
         with pytest.raises(UsageError):
             Store(url)
+
+
+def test_what_marks_an_action_done_is_declared_with_it():
+    from loyalty_rules import ActionSpec
+    from loyalty_rules.language.actions import CORE_ACTIONS
+
+    declared = {a.name: a.done_by for a in CORE_ACTIONS}
+    assert declared["acknowledge_and_apologize"] == "recovery:acknowledged"
+    assert declared["follow_up"] == "recovery:followed_up"
+    assert declared["wake_dormant"] == "contact"
+    assert declared["prevention_review"] == "record"  # for the business: no contact
+    assert ActionSpec("x.note", "d", outbound=False).done_by == "record"
+    with pytest.raises(ValueError, match="done_by must be"):
+        ActionSpec("x.bad", "d", done_by="recovery:forgiven")
+    table = (ROOT / "docs" / "service.md").read_text(encoding="utf-8")
+    for name, done_by in declared.items():  # the one table names every non-default
+        if done_by.startswith("recovery:"):
+            assert f"| `{done_by}` | `{name}` |" in table

@@ -150,3 +150,26 @@ def test_decisions_without_an_experiment_are_refused(tmp_path):
     result = _uplift(str(plain), "--outcomes", str(plain), "--horizon", "30")
     assert result.exit_code == 2
     assert "no decision carries an experiment arm" in result.stderr
+
+
+def test_a_challenger_is_compared_with_the_holdout_and_with_the_champion():
+    import datetime as dt
+
+    from loyalty_rules.experiments.uplift import Assigned, Assignments, measure
+
+    day = dt.date(2026, 11, 22)
+    found = Assignments(experiments={"ab"}, champions={"champion"})
+    plan = {"holdout": (100, 10), "champion": (200, 40), "challenger": (200, 60)}
+    for arm, (n, back) in plan.items():
+        for i in range(n):
+            found.customers[f"{arm}{i}"] = Assigned(
+                arm, day, ("wake_dormant",), converted=i < back, revenue=10.0 * (i < back))
+    report = measure(found, horizon_days=30, outcome_types=("purchase",))
+    pairs = {(c["arm"], c["versus"]): c["uplift"]["estimate"] for c in report["comparisons"]}
+    assert pairs == {("champion", "holdout"): pytest.approx(0.1),
+                     ("challenger", "holdout"): pytest.approx(0.2),
+                     ("challenger", "champion"): pytest.approx(0.1)}
+    rows = {(a["action"], a["arm"]): a for a in report["actions"]}
+    assert rows[("wake_dormant", "challenger")]["holdout"]["customers"] == 100
+    assert rows[("wake_dormant", "challenger")]["revenue_uplift"]["estimate"] == \
+        pytest.approx(2.0)

@@ -20,7 +20,7 @@ from ..facts.models import Customer, Purchase
 from ..io.reading import Rejected
 from ..population import Population, PopulationParameters
 from ..population.activity import WEEK_DAYS
-from ..population.standing import Purchases
+from ..population.purchases import Purchases
 from .scoring import Scorecard
 
 FORMAT, VERSION = "loyalty-rules/backtest", 1

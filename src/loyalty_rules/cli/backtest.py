@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from ..errors import UsageError
-from .common import EXIT_REJECTED, _parameters, guarded
+from .common import EXIT_REJECTED, _parameters, engine_options, guarded
 from .populating import split_parameters
 
 
@@ -21,12 +21,7 @@ from .populating import split_parameters
               help="Evaluate as of this date, with only the events on or before it.")
 @click.option("--horizon", required=True, type=click.IntRange(min=1), metavar="DAYS",
               help="Score against what each customer did in the DAYS after the cutoff.")
-@click.option("--plugin", "plugins", multiple=True, metavar="NAME",
-              help="Activate an installed industry pack (repeatable).")
-@click.option("--ruleset", "rulesets", multiple=True, type=click.Path(path_type=Path),
-              help="Add a custom ruleset file or folder (repeatable).")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Override a parameter, e.g. population.key_share=0.1 (repeatable).")
+@engine_options("population.key_share=0.1")
 @click.option("--population", "population_file", type=click.Path(path_type=Path, dir_okay=False),
               metavar="FILE", help="Also save the population fitted at the cutoff here.")
 @click.option("--no-population", is_flag=True,

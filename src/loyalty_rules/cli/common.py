@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -43,6 +44,31 @@ def interrupted() -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def plugin_option(help: str = "Activate an installed industry pack (repeatable).") -> Any:
+    return click.option("--plugin", "plugins", multiple=True, metavar="NAME", help=help)
+
+
+def ruleset_option(help: str = "Add a custom ruleset file or folder (repeatable).") -> Any:
+    return click.option("--ruleset", "rulesets", multiple=True,
+                        type=click.Path(path_type=Path), help=help)
+
+
+def param_option(example: str = "") -> Any:
+    example = f", e.g. {example}" if example else ""
+    return click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+                        help=f"Override a parameter{example} (repeatable).")
+
+
+def engine_options(param_example: str = "") -> Callable[[Any], Any]:
+    """``--plugin``, ``--ruleset`` and ``--param``: what builds an `Engine`, for every command
+    that builds one."""
+    def add(command: Any) -> Any:
+        for option in (param_option(param_example), ruleset_option(), plugin_option()):
+            command = option(command)
+        return command
+    return add
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:

@@ -18,20 +18,27 @@ import click
 
 from ..errors import Interrupted, LoyaltyRulesError, UsageError, one_line
 from ..io.output import FORMATS, OutputFile, Writer
-from .common import EXIT_FAILED, EXIT_REJECTED, EXIT_USAGE, _parameters, guarded, interrupted
+from .common import (
+    EXIT_FAILED,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    _parameters,
+    engine_options,
+    guarded,
+    interrupted,
+)
 from .populating import build_population, split_parameters
+
+#: without --workers, an input of at most this many customers is evaluated in one process:
+#: starting workers (~0.3 s) costs more than they save below it (docs/benchmarks.md)
+SMALL_INPUT = 4000
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--as-of", "as_of", required=True, metavar="YYYY-MM-DD",
               help="The date to evaluate as of (never the clock: results are reproducible).")
-@click.option("--plugin", "plugins", multiple=True, metavar="NAME",
-              help="Activate an installed industry pack (repeatable).")
-@click.option("--ruleset", "rulesets", multiple=True, type=click.Path(path_type=Path),
-              help="Add a custom ruleset file or folder (repeatable).")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Override a parameter, e.g. profile.dormancy_factor=3 (repeatable).")
+@engine_options("profile.dormancy_factor=3")
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="Output format; default: table on a terminal, json otherwise.")
 @click.option("--locale", type=click.Choice(["en", "zh"]),
@@ -103,6 +110,8 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
         raise UsageError("--no-population excludes --population and population.* parameters")
     zone = _zone(engine_params)
     population = None
+    # by default, processes only for an input large enough to pay back their start
+    small = None if workers else SMALL_INPUT
     workers = workers or os.cpu_count() or 1
     if not no_population:
         population = build_population(paths, day, population_params, population_file, workers,
@@ -113,7 +122,6 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
     target = OutputFile(output, fmt, resume) if output else None
     stream = target.stream if target else sys.stdout
     counts = {"read": 0, "rejected": 0}
-    workers = workers or os.cpu_count() or 1
     try:
         with interrupted():
             records: Any = None
@@ -129,10 +137,22 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
             elif experiment is not None:
                 from ..experiments.running import arm_engines, evaluate_experiment
 
-                engines = arm_engines(experiment, engine, lambda arm: Engine(
-                    plugins=(*plugins, *arm.plugins), rulesets=(*rulesets, *arm.rulesets),
-                    parameters={**engine_params, **arm.parameters}, locale=locale,
-                    population=population))
+                def arm_engine(arm: Any) -> Engine:
+                    arm_params, arm_population = split_parameters(dict(arm.parameters))
+                    own = population
+                    if arm_population:  # the arm's own population: one more pass
+                        if no_population:
+                            raise UsageError(f"arm {arm.name!r} sets population.* "
+                                             "parameters, which --no-population excludes")
+                        own = build_population(paths, day,
+                                               {**population_params, **arm_population},
+                                               None, workers, zone)
+                    return Engine(plugins=(*plugins, *arm.plugins),
+                                  rulesets=(*rulesets, *arm.rulesets),
+                                  parameters={**engine_params, **arm_params}, locale=locale,
+                                  population=own)
+
+                engines = arm_engines(experiment, engine, arm_engine)
                 if records is None:
                     records = (read_customers(*paths, zone=engine.zone) if workers == 1
                                else read_records(*paths, zone=engine.zone))
@@ -145,7 +165,8 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
                 results = engine.evaluate_many(read_customers(*paths, zone=engine.zone), day)
             else:  # workers parse the JSON Lines, and write the JSON when that is the output
                 results = evaluate_parallel(engine, read_records(*paths, zone=engine.zone), day,
-                                            None, workers, encode=fmt in ("json", "jsonl"))
+                                            None, workers, encode=fmt in ("json", "jsonl"),
+                                            in_process_up_to=small)
             with Writer(stream, fmt) as writer, Progress(paths) as progress:
                 _write(results, writer, progress, counts)
             if target is not None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
-from .common import _parameters, guarded
+from .common import _parameters, engine_options, guarded
 
 
 @click.command()
@@ -20,12 +20,7 @@ from .common import _parameters, guarded
 @click.option("--action", metavar="ACTION",
               help="Only the rules that recommend this action (default: every rule).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option("--plugin", "plugins", multiple=True, metavar="NAME",
-              help="Activate an installed industry pack (repeatable).")
-@click.option("--ruleset", "rulesets", multiple=True, type=click.Path(path_type=Path),
-              help="Add a custom ruleset file or folder (repeatable).")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Override a parameter (repeatable).")
+@engine_options()
 @click.option("--population", "population_file", metavar="FILE",
               type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Judge the customer within this saved population (as `evaluate "

@@ -7,14 +7,12 @@ from pathlib import Path
 
 import click
 
-from .common import guarded
+from .common import guarded, plugin_option, ruleset_option
 
 
 @click.command()
-@click.option("--plugin", "plugins", multiple=True, metavar="NAME",
-              help="Activate an installed industry pack (repeatable).")
-@click.option("--ruleset", "rulesets", multiple=True, type=click.Path(path_type=Path),
-              help="Add a custom ruleset file or folder (repeatable).")
+@plugin_option()
+@ruleset_option()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @guarded
 def rules(plugins: tuple[str, ...], rulesets: tuple[Path, ...], fmt: str) -> None:

@@ -11,24 +11,16 @@ from pathlib import Path
 
 import click
 
-from .common import EXIT_REJECTED, _parameters, guarded
+from .common import (
+    EXIT_INTERRUPTED,
+    EXIT_REJECTED,
+    _parameters,
+    engine_options,
+    guarded,
+)
 
-EXIT_INTERRUPTED = 130
 STORE = click.option("--store", "url", required=True, metavar="URL",
                      help="The store: sqlite:///crm.db or postgresql://USER@HOST/DB.")
-
-
-def _engine_options(command):
-    for option in reversed((
-            click.option("--plugin", "plugins", multiple=True, metavar="NAME",
-                         help="Activate an installed industry pack (repeatable)."),
-            click.option("--ruleset", "rulesets", multiple=True,
-                         type=click.Path(path_type=Path),
-                         help="Add a custom ruleset file or folder (repeatable)."),
-            click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-                         help="Override a parameter (repeatable)."))):
-        command = option(command)
-    return command
 
 
 def _open(url: str, plugins=(), rulesets=(), params=()):
@@ -66,7 +58,7 @@ def ingest(paths: tuple[Path, ...], url: str) -> None:
 @click.option("--batch-size", "batch", type=click.IntRange(min=1), default=200,
               show_default=True, help="Customers per committed batch.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
-@_engine_options
+@engine_options()
 @guarded
 def run(url: str, as_of: str | None, replay_run: int | None, batch: int, as_json: bool,
         plugins: tuple[str, ...], rulesets: tuple[Path, ...], params: tuple[str, ...]) -> None:
@@ -129,7 +121,7 @@ def diff(url: str, runs: tuple[int, ...], as_json: bool) -> None:
 @STORE
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@_engine_options
+@engine_options()
 @guarded
 def serve(url: str, host: str, port: int, plugins: tuple[str, ...],
           rulesets: tuple[Path, ...], params: tuple[str, ...]) -> None:

@@ -381,19 +381,22 @@ def _one_by_one(pool: _Pool, batch: _Batch, as_of: dt.date, locale: str | None
 
 def evaluate_parallel(engine: Engine, customers: Iterable[Any], as_of: dt.date,
                       locale: str | None, workers: int, in_flight: int | None = None,
-                      encode: bool = False) -> Iterator[Any]:
+                      encode: bool = False, in_process_up_to: int | None = None
+                      ) -> Iterator[Any]:
     """Decisions (and `Rejected`) in input order, evaluated by `workers` processes.
 
     `customers` holds `Customer`, `Rejected`, mappings, or `RawLine` (from `read_records`).
     With `encode`, each decision comes back as an `Encoded` (its contract JSON, written in
-    the worker) instead of a `Decision`.
+    the worker) instead of a `Decision`. An input of at most `in_process_up_to` customers
+    (default: one batch) is evaluated in this process: no worker is started for it.
     """
     if workers < 1:
         raise UsageError("workers must be at least 1")
     unique = _UniqueIds()
     batches = _batches(customers, engine.batch_size)
-    head = list(itertools.islice(batches, 2))
-    if len(head) < 2:  # one batch or none: not worth a process
+    small = max(1, -(-in_process_up_to // engine.batch_size)) if in_process_up_to else 1
+    head = list(itertools.islice(batches, small + 1))
+    if len(head) <= small:  # too little to pay back starting processes
         for items in head:
             batch = _Batch(items, [i for i in items if not isinstance(i, Rejected)])
             yield from _merge(batch, *_evaluate_with(engine, batch.sent, as_of, locale, encode),

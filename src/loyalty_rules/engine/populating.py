@@ -20,7 +20,7 @@ from ..facts.models import Customer
 from ..io.reading import Rejected
 from ..io.seen import SeenIds
 from ..population.model import Population, PopulationParameters, Tally, _parameters
-from ..population.standing import Purchases
+from ..population.purchases import Purchases
 from .parallel import Lifeline, RawLine, _context, _parse, guard_worker
 
 BATCH = 1000

@@ -70,8 +70,12 @@ class Experiment:
         return self.split.arm_of(customer_id, self.salt)
 
     def marker(self, arm: str) -> dict[str, Any]:
-        """What a decision carries: ``{"name", "arm", "withheld"}``."""
-        return {"name": self.name, "arm": arm, "withheld": arm == HOLDOUT}
+        """What a decision carries: ``{"name", "arm", "withheld"}``, and with several arms
+        ``"champion"``: the first arm, which challengers are compared with."""
+        marker = {"name": self.name, "arm": arm, "withheld": arm == HOLDOUT}
+        if len(self.arms) > 1:
+            marker["champion"] = self.arms[0].name
+        return marker
 
 
 def load_experiment(path: str | Path) -> Experiment:

@@ -7,7 +7,8 @@
   actions they would have had. Urgent actions (complaint recovery, broken promises), actions
   for the business rather than the customer, and the experiment's `exempt` list are never
   withheld.
-* Every decision carries ``"experiment": {"name", "arm", "withheld"}``.
+* Every decision carries ``"experiment": {"name", "arm", "withheld"}`` (and, with several
+  arms, ``"champion"``: the first arm's name).
 * With several arms, one read of the input is split by arm, each arm's engine evaluates its
   own customers (in its own worker processes with ``workers > 1``), and the results come
   back in input order; a record without an id goes to the first arm.

@@ -56,6 +56,7 @@ class Assigned:
 class Assignments:
     customers: dict[str, Assigned] = attrs.field(factory=dict)
     experiments: set[str] = attrs.field(factory=set)
+    champions: set[str] = attrs.field(factory=set)
     rejected: list[Rejected] = attrs.field(factory=list)
     without_experiment: int = 0
 
@@ -78,6 +79,8 @@ def read_assignments(decisions: Iterable[Mapping[str, Any] | Rejected]) -> Assig
                 path="customer_id"),), cid))
             continue
         found.experiments.add(str(experiment.get("name")))
+        if experiment.get("champion") is not None:
+            found.champions.add(str(experiment["champion"]))
         arm = experiment["arm"]
         recommended = tuple(r["action"] for r in decision.get("recommendations", []))
         if arm == HOLDOUT:
@@ -168,9 +171,12 @@ def measure(assignments: Assignments, *, horizon_days: int, outcome_types: Itera
     for arm in treated_arms:
         comparisons.append({"arm": arm, "versus": HOLDOUT,
                             **_compare(arms[arm], holdout, confidence)})
-    for arm in treated_arms[1:]:  # challengers against the first arm
-        comparisons.append({"arm": arm, "versus": treated_arms[0],
-                            **_compare(arms[arm], arms[treated_arms[0]], confidence)})
+    champion = next(iter(assignments.champions), None) if len(assignments.champions) == 1 \
+        else None
+    for arm in treated_arms:  # challengers against the champion (the first arm)
+        if champion in arms and arm != champion:
+            comparisons.append({"arm": arm, "versus": champion,
+                                **_compare(arms[arm], arms[champion], confidence)})
     actions = []
     for (arm, action), group in sorted(by_action.items(), key=lambda kv: (-kv[1].customers,
                                                                            kv[0])):

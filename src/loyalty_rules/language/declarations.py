@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..facts.models import CHANNELS, EVENT_TYPES, LOCALES
+from ..facts.models import CHANNELS, EVENT_TYPES, LOCALES, RECOVERY_STEPS
 from ..facts.queries import FILTER_OPS, ITEMS, QUERY_KINDS, EventFilter, \
     EventQuery, event_fields
 from .checker import NAME, Checker, a, hint, kind
@@ -25,7 +25,9 @@ from .model import PURPOSES, ROLES, ActionSpec, Guideline, Override, value_type
 
 QUERY_KEYS = ("event", "within_days", "where", "field")
 ACTION_KEYS = ("description", "guidance", "lever", "channel", "urgent", "outbound", "role",
-               "purpose", "completion", "scripts")
+               "purpose", "done_by", "scripts")
+#: what marks a declared action done (`ActionSpec.done_by`, docs/service.md)
+DONE_BY = ("contact", "record", *(f"recovery:{step}" for step in RECOVERY_STEPS))
 LEVERS = ("", "lower_expectation", "raise_experience")
 GUIDELINE_ID = re.compile(r"^([A-Z][A-Z0-9]{1,7})-([A-Z0-9-]*[0-9]{2,3})$")
 CORE_PREFIXES = ("EXP", "LOY", "CRM", "CMP", "IND")
@@ -219,11 +221,11 @@ def parse_actions(check: Checker, data: Any, scripts: dict[str, dict[str, str]]
         guidance = check.guidance(spec, path, required=True)
         lever = check.choice(spec, "lever", path, LEVERS, "")
         channel = check.choice(spec, "channel", path, CHANNELS, "phone")
-        role = check.choice(spec, "role", path, ROLES, "consultant")
-        purpose = check.choice(spec, "purpose", path, ("", *PURPOSES), "")
-        completion = check.choice(spec, "completion", path, tuple(EVENT_TYPES), "contact")
         urgent = check.flag(spec, "urgent", path, False)
         outbound = check.flag(spec, "outbound", path, True)
+        role = check.choice(spec, "role", path, ROLES, "consultant")
+        purpose = check.choice(spec, "purpose", path, ("", *PURPOSES), "")
+        done_by = check.choice(spec, "done_by", path, DONE_BY, "contact" if outbound else "record")
         texts = check.mapping(spec.get("scripts"), f"{path}.scripts") \
             if "scripts" in spec else None
         if "scripts" not in spec:
@@ -239,7 +241,7 @@ def parse_actions(check: Checker, data: Any, scripts: dict[str, dict[str, str]]
             actions[name] = ActionSpec(
                 name, description, guidance, outbound=outbound, urgent=urgent,
                 default_channel=channel, lever=lever, role=role, purpose=purpose,
-                completion=completion,
+                done_by=done_by,
                 declared_in=check.file)
     return actions
 

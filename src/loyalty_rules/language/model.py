@@ -272,8 +272,6 @@ class ActionSpec:
     #: the anchor is a date the action is scheduled for (the 611 dates, a birthday): the due
     #: date counts from it
     scheduled: bool = False
-    #: the event type that records it done (a `contact` naming the action, by default)
-    completion: str = "contact"
     #: where it was declared: None for a plugin's, the ruleset file for one declared in YAML
     declared_in: str | None = attrs.field(default=None, eq=False)
     #: what marks a recommendation of it done, and the history event recording the outcome

@@ -35,8 +35,8 @@ from ..facts.models import Customer, as_date
 from ..facts.parameters import ProfileParameters
 from ..io.reading import Rejected, parse_customer
 from .activity import MODELS, WEEK_DAYS, ActivityModel, Repeat, fit
+from .purchases import Purchases
 from .sketch import Sample, ValueSketch
-from .standing import Purchases
 
 FORMAT, VERSION = "loyalty-rules/population", 1
 TIER_NAMES = ("IP", "VIP", "double_VIP", "triple_VIP")
