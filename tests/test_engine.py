@@ -52,9 +52,10 @@ def test_same_customer_and_date_always_give_the_same_decision(basic_engine):
     assert all(d == first for d in again) and other == first
 
 
-def test_as_of_not_the_clock_drives_time(basic_engine):
-    early = basic_engine.evaluate(valued(birthday="1980-11-25"), as_of="2026-11-22")
-    late = basic_engine.evaluate(valued(birthday="1980-11-25"), as_of="2026-12-22")
+def test_as_of_not_the_clock_drives_time():
+    engine = make_engine(parameters={"policy.conversations_per_day": 0})
+    early = engine.evaluate(valued(birthday="1980-11-25"), as_of="2026-11-22")
+    late = engine.evaluate(valued(birthday="1980-11-25"), as_of="2026-12-22")
     assert "birthday_greeting" in early.actions and "birthday_greeting" not in late.actions
     assert early.recommendation("birthday_greeting").channel == "wechat"
 
@@ -98,29 +99,41 @@ CONTACTED_COMPLAINING = {"id": "K", "birthday": "1980-11-25", "events": [
     {"type": "complaint", "at": "2026-11-21", "id": "K1"}]}
 
 
+#: the same customer without the complaint
+CONTACTED = dict(CONTACTED_COMPLAINING, events=CONTACTED_COMPLAINING["events"][:2])
+
+
 def test_contact_cap_counts_history_and_spares_urgent_actions():
-    engine = make_engine(parameters={"policy.max_contacts": 1, "basic.quiet_days": 3})
-    customer = CONTACTED_COMPLAINING
-    decision = engine.evaluate(customer, as_of=AS_OF)
+    engine = make_engine(parameters={"policy.max_contacts": 1, "basic.quiet_days": 3,
+                                     "policy.conversations_per_day": 0})
+    decision = engine.evaluate(CONTACTED_COMPLAINING, as_of=AS_OF)
     assert decision.actions == ["acknowledge_and_apologize"]  # urgent: kept over the cap
     apology = decision.recommendation("acknowledge_and_apologize")
     # due a day after the complaint of 21 November, not a day after as_of
     assert (apology.due, apology.overdue) == (dt.date(2026, 11, 22), False)
     reasons = {s.action: s.reason for s in decision.suppressed}
-    filled = ("contact cap: 1 per 7 days, filled by a contact on 2026-11-16, "
-              "acknowledge_and_apologize today")
-    assert reasons == {"keep_in_touch": filled, "birthday_greeting": filled}
+    # recovery first: nothing else is said while the complaint is open
+    assert reasons == {
+        "keep_in_touch": "recovery first: no relationship while acknowledge_and_apologize is "
+                         "open",
+        "birthday_greeting": "recovery first: no value while acknowledge_and_apologize is open"}
+    quiet = engine.evaluate(CONTACTED, as_of=AS_OF)  # the 16 November contact fills the cap
+    assert quiet.actions == []
+    filled = "contact cap: 1 per 7 days, filled by a contact on 2026-11-16"
+    assert {s.action: s.reason for s in quiet.suppressed} == {
+        "keep_in_touch": filled, "birthday_greeting": filled}
 
 
 def test_contact_cap_window_rolls_and_higher_priority_goes_first():
-    engine = make_engine(parameters={"policy.max_contacts": 2, "basic.quiet_days": 3})
-    customer = CONTACTED_COMPLAINING
-    # 22 Nov: the contact of 16 Nov and the apology fill both places
-    assert engine.evaluate(customer, as_of=AS_OF).actions == ["acknowledge_and_apologize"]
-    # 23 Nov: 16 Nov has left the 7-day window; keep-in-touch (40) beats the birthday (20)
-    later = engine.evaluate(customer, as_of=dt.date(2026, 11, 23))
-    assert later.actions == ["acknowledge_and_apologize", "keep_in_touch"]
-    assert [s.action for s in later.suppressed] == ["birthday_greeting"]
+    engine = make_engine(parameters={"policy.max_contacts": 2, "basic.quiet_days": 3,
+                                     "policy.conversations_per_day": 0})
+    # 22 Nov: the contact of 16 Nov and keep-in-touch (40) fill both places
+    today = engine.evaluate(CONTACTED, as_of=AS_OF)
+    assert today.actions == ["keep_in_touch"]
+    assert [s.action for s in today.suppressed] == ["birthday_greeting"]
+    # 23 Nov: 16 Nov has left the 7-day window
+    later = engine.evaluate(CONTACTED, as_of=dt.date(2026, 11, 23))
+    assert later.actions == ["keep_in_touch", "birthday_greeting"]
 
 
 def test_scripts_follow_the_customer_locale_unless_overridden(basic_engine):
@@ -131,7 +144,8 @@ def test_scripts_follow_the_customer_locale_unless_overridden(basic_engine):
     assert forced.recommendation("under_promise").script.startswith("黄先生, we will")
     anonymous = basic_engine.evaluate({"id": "A", "birthday": "1980-11-22"}, as_of=AS_OF,
                                       locale="zh")
-    assert anonymous.recommendation("birthday_greeting").script == "您，生日快乐！"
+    # no name on file: the greeting leaves the name out instead of "您，生日快乐！"
+    assert anonymous.recommendation("birthday_greeting").script == "生日快乐！"
 
 
 def test_parameters_override_defaults_and_bad_ones_are_usage_errors():

@@ -45,12 +45,12 @@ def test_a_rule_that_fired_but_lost_says_what_displaced_it(gym):
     outcomes = {t.rule: (t.fired, t.outcome, t.reason) for t in explanation.rules}
     assert outcomes == {
         "expectations/dominant-under-promise": (
-            True, "suppressed", "duplicate action: rule 'pt-slot-under-promise' (priority 80) "
+            True, "suppressed", "duplicate action: rule 'pt-slot-under-promise' (priority 90) "
             "chosen"),
         "fitco/pt-slot-under-promise": (True, "recommended", "")}
     norm = gym.explain(PT_SLOT, "2026-11-22", action="tell_industry_norm").rules
     assert [(t.outcome, t.reason) for t in norm] == [
-        ("disabled", f"disabled by {GYM}:71")]
+        ("disabled", f"disabled by {GYM}:71"), ("disabled", f"disabled by {GYM}:72")]
 
 
 def test_every_rule_is_explained_and_the_verdicts_agree_with_the_engine(gym):
@@ -58,7 +58,7 @@ def test_every_rule_is_explained_and_the_verdicts_agree_with_the_engine(gym):
     fired = {t.rule for t in explanation.rules if t.fired}
     assert fired == set(explanation.decision.fired)
     assert not any("although its conditions read true" in t.reason for t in explanation.rules)
-    assert len(explanation.rules) == len(gym.program.rules) + 2  # and the two disabled
+    assert len(explanation.rules) == len(gym.program.rules) + 3  # and the three disabled
     with pytest.raises(UsageError, match=r"unknown action 'under_promis' \(did you mean "
                                          r"'under_promise'\?\)"):
         gym.explain(PT_SLOT, "2026-11-22", action="under_promis")
@@ -89,8 +89,8 @@ def test_cli_rules_lists_sources_and_overrides():
     i = next(i for i, line in enumerate(lines) if line.startswith("relationship/wake-dormant"))
     assert lines[i].endswith("[disabled]") and lines[i + 1] == f"    ↳ disabled by {GYM}:70"
     near = GYM.relative_to(Path.cwd()) if GYM.is_relative_to(Path.cwd()) else GYM
-    assert f"fitco/vip-thanks  fitco.vip_thanks p65  ({near}:98)" in lines
-    assert lines[-1] == f"  relationship.wake_retry_days: default 30 → 45 by {GYM}:74"
+    assert f"fitco/vip-thanks  fitco.vip_thanks p65  ({near}:99)" in lines
+    assert lines[-1] == f"  relationship.wake_retry_days: default 30 → 45 by {GYM}:75"
 
 
 def test_cli_computations_documents_every_argument_from_the_registry():

@@ -106,10 +106,10 @@ def test_the_611_contacts_are_due_on_their_date(core_engine):
                                           "amount": 3000},
                                          {"type": "contact", "at": "2026-11-10",
                                           "direction": "outbound"}]}
-    sms = rec(core_engine, key_account, "2026-11-15", "revisit_sms")
+    sms = rec(core_engine, key_account, "2026-12-01", "revisit_sms")
     assert (sms.due, sms.overdue, sms.trigger) == (
-        dt.date(2026, 11, 15), False, "revisit_sms_pending_days:2026-11-15")
-    december = rec(core_engine, key_account, "2026-12-01", "revisit_sms")
+        dt.date(2026, 12, 1), False, "revisit_sms_pending_days:2026-12-01")
+    december = rec(core_engine, key_account, "2026-12-15", "revisit_sms")
     assert december.id != sms.id
 
 

@@ -19,16 +19,19 @@ def test_two_open_requests_one_recommendation_from_the_earliest():
     for events in ([request("2026-11-01", 4), request("2026-11-10", 9)],
                    [request("2026-11-10", 9), request("2026-11-01", 4)]):  # input order aside
         decision = engine.evaluate({"id": "F", "events": events}, AS_OF)
-        norm = [r for r in decision.recommendations if r.rule == "industry-norm"]
-        assert len(norm) == 1
-        assert dict(norm[0].params) == {"deliverable": 4, "unit": "days"}
-        assert norm[0].explanation["request.deliverable"] == 4
-        assert not any(s.rule == "industry-norm" for s in decision.suppressed)
+        # one reply per request, for the earliest request: the padded quote (5 = 4 + 10 %,
+        # rounded up) with the industry norm said inside it
+        replies = [r for r in decision.recommendations if r.rule == "pad-quoted-lead-time"]
+        assert len(replies) == 1
+        assert dict(replies[0].params) == {"quote": 5, "unit": "days"}
+        assert replies[0].explanation["request.deliverable"] == 4
+        assert "tell_industry_norm" in replies[0].includes
+        assert not any(s.rule.startswith("industry-norm") for s in decision.suppressed)
 
 
 def test_same_day_items_keep_their_input_order():
     engine = Engine()
     decision = engine.evaluate(
         {"id": "G", "events": [request("2026-11-05", 7), request("2026-11-05", 5)]}, AS_OF)
-    norm = [r for r in decision.recommendations if r.rule == "industry-norm"]
-    assert dict(norm[0].params)["deliverable"] == 7
+    (reply,) = decision.recommendations  # one reply (7 against 3 asked: far beyond)
+    assert reply.params["deliverable"] == 7

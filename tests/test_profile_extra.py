@@ -76,7 +76,9 @@ def test_survey_age_and_churn_details():
                  {"type": "churn", "at": "2026-11-12", "reason": "moved away"}])
     assert p.get("days_since_survey") == 20 and p.get("survey_score") == 4.0
     assert p.get("churned") is True
-    assert p.get("days_since_churn") == 10 and p.get("churn_reason") == "moved away"
+    # free text (version 1) is kept as the note of an `other` reason
+    assert p.get("days_since_churn") == 10 and p.get("churn_reason") == "other"
+    assert p.get("churn_note") == "moved away"
 
 
 def test_churn_details_disappear_when_the_customer_comes_back():

@@ -19,8 +19,8 @@ def write_jsonl(path, records):
 @pytest.mark.parametrize("label, expected", [
     ("dominant", "dominant"), ("Analytical", "analytical"), ("social", "social"),
     ("powerful", "dominant"), ("perfect", "analytical"), ("popular", "social"),
-    ("peaceful", "social"), ("主导型", "dominant"), ("分析型", "analytical"), ("社交型", "social"),
-    ("力量型", "dominant"), ("完美型", "analytical"), ("活泼型", "social"), ("和平型", "social"),
+    ("peaceful", "peaceful"), ("主导型", "dominant"), ("分析型", "analytical"), ("社交型", "social"),
+    ("力量型", "dominant"), ("完美型", "analytical"), ("活泼型", "social"), ("和平型", "peaceful"),
     ("choleric", None), (None, None),
 ])
 def test_personality_labels_normalise(label, expected):

@@ -1,15 +1,18 @@
 """Decisions: what to do for a customer, why, and what was held back.
 
-`arbitrate` applies the two policies every decision goes through:
+`arbitrate` applies the policies every decision goes through:
 
 1. one recommendation per action per customer: the highest priority wins (ties: the rule
    met first, in ruleset order); the others go to `suppressed` (a `for_each` rule matching
    several items gives one recommendation, for the first item, and withholds nothing);
-2. a contact cap: at most `max_contacts` outbound contacts in a rolling `window_days`,
-   counted from the customer's contact history plus today's recommendations, highest priority
-   first. Urgent actions (complaint recovery, broken promises) are never dropped (they still
-   count); actions for the business (CMP-03) are not contacts. Only contacts actually made
-   count (recorded `contact` events, today's kept recommendations): a recommendation the
+2. one coherent conversation a day (`decisions.conversation`): one reply per request,
+   recovery first, one "how are you", give before you ask, at most
+   `conversations_per_day` outbound conversations;
+3. a contact cap: at most `max_contacts` outbound contacts in a rolling `window_days`,
+   counted from the customer's contact history plus today's conversations (one each,
+   however many items it carries), in precedence order. A conversation carrying recovery is
+   never dropped (it still counts); replies and actions for the business are not contacts. Only contacts actually
+   made count (recorded `contact` events, today's kept conversations): a recommendation the
    store holds as done, dismissed or snoozed takes no slot (`decide` sets it aside first). A
    recommendation the cap holds back names the contacts that filled it.
 """
@@ -23,6 +26,7 @@ import attrs
 
 from ..facts.models import Contact, Customer
 from ..language.model import ActionSpec
+from .conversation import Compose, compose_replies, conversations, group_of, hold_back
 from .model import Recommendation, Suppressed
 
 
@@ -32,6 +36,8 @@ class ContactPolicy:
 
     max_contacts: int = 3
     window_days: int = 7
+    #: outbound conversations per customer per day (0: no limit); recovery is exempt
+    conversations_per_day: int = 1
 
     def recent(self, customer: Customer, as_of: dt.date) -> list[Contact]:
         """The outbound contacts actually made in the window ending on `as_of`."""
@@ -57,15 +63,17 @@ def _rank(rec: Recommendation) -> tuple[int, int]:
 
 
 def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, ActionSpec],
-              policy: ContactPolicy, already_contacted: int | Sequence[str]
+              policy: ContactPolicy, already_contacted: int | Sequence[str],
+              compose: Compose | None = None
               ) -> tuple[tuple[Recommendation, ...], tuple[Suppressed, ...]]:
-    """One recommendation per action, then the contact cap; returns (kept, suppressed).
+    """One recommendation per action, one conversation, then the contact cap; returns
+    (kept, suppressed).
 
     `already_contacted` is the contacts made in the window: their number, or their labels
     (`contact_label`) so a recommendation the cap holds back names what filled it.
     """
     if isinstance(already_contacted, int):
-        filled_by = [f"an earlier contact"] * already_contacted
+        filled_by = ["an earlier contact"] * already_contacted
     else:
         filled_by = list(already_contacted)
     suppressed: list[Suppressed] = []
@@ -81,20 +89,27 @@ def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, Action
                 rec.action, rec.rule, rec.ruleset,
                 f"duplicate action: rule {winner.rule!r} (priority {winner.priority}) chosen",
                 rec.id, winner.action))
+    recs = list(best.values())
+    if compose is not None:
+        recs, held = compose_replies(recs, actions, compose)
+        suppressed += held
+    recs, held = hold_back(recs, actions, policy.conversations_per_day)
+    suppressed += held
     kept: list[Recommendation] = []
     used = len(filled_by)
-    for rec in sorted(best.values(), key=lambda r: (-r.priority, r.order, r.action)):
-        spec = actions.get(rec.action)
-        outbound = spec is None or spec.outbound
-        if outbound and policy.max_contacts > 0:
-            if used >= policy.max_contacts and not (spec is not None and spec.urgent):
-                suppressed.append(Suppressed(
-                    rec.action, rec.rule, rec.ruleset,
-                    f"contact cap: {policy.max_contacts} per {policy.window_days} days, "
-                    f"filled by {', '.join(filled_by)}",
-                    rec.id))
-                continue
-            used += 1
-            filled_by.append(f"{rec.action} today")
-        kept.append(rec)
+    carried = conversations(recs)
+    dropped: set[str] = set()
+    for lead_id, items in carried.items():
+        urgent = any(getattr(actions.get(r.action), "urgent", False)
+                     or group_of(r, actions) == "recovery" for r in items)
+        if policy.max_contacts > 0 and used >= policy.max_contacts and not urgent:
+            dropped.add(lead_id)
+            reason = (f"contact cap: {policy.max_contacts} per {policy.window_days} days, "
+                      f"filled by {', '.join(filled_by)}")
+            suppressed += [Suppressed(r.action, r.rule, r.ruleset, reason, r.id)
+                           for r in items]
+            continue
+        used += 1
+        filled_by.append(f"{items[0].action} today")
+    kept = [r for r in recs if r.conversation not in dropped]
     return tuple(kept), tuple(suppressed)

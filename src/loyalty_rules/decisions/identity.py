@@ -77,19 +77,20 @@ def anchor_date(field: str, value: Any, as_of: dt.date) -> dt.date | None:
     return None
 
 
-def last_done(customer: Customer, as_of: dt.date) -> dict[str, dt.date]:
-    """The latest date, up to `as_of`, a contact carried out each action."""
-    done: dict[str, dt.date] = {}
+def last_done(customer: Customer, as_of: dt.date) -> dict[str, tuple[dt.date, int]]:
+    """For each action a contact carried out up to `as_of`: the latest date, and how many
+    times (the rotation of repeated messages reads the count)."""
+    done: dict[str, tuple[dt.date, int]] = {}
     for event in customer.events:  # sorted by date
         if event.at > as_of:
             break
         if isinstance(event, Contact) and event.action is not None:
-            done[event.action] = event.at
+            done[event.action] = (event.at, done.get(event.action, (event.at, 0))[1] + 1)
     return done
 
 
 def customer_trigger(spec: ActionSpec | None, action: str, profile: Mapping[str, Any],
-                     done: Mapping[str, dt.date], as_of: dt.date) -> Trigger:
+                     done: Mapping[str, tuple[dt.date, int]], as_of: dt.date) -> Trigger:
     """The trigger of a customer-level rule's recommendation (see the module docstring)."""
     parts: list[str] = []
     on: dt.date | None = None
@@ -103,5 +104,5 @@ def customer_trigger(spec: ActionSpec | None, action: str, profile: Mapping[str,
             on = date
         break
     if action in done:
-        parts.append(f"done:{done[action].isoformat()}")
+        parts.append(f"done:{done[action][0].isoformat()}")
     return Trigger(" ".join(parts) or "standing", on)

@@ -35,6 +35,17 @@ class Recommendation:
     role: str = "consultant"
     overdue: bool | None = None
     trigger: str = ""
+    #: answers to the same request said inside this reply (see `decisions.conversation`)
+    includes: tuple[str, ...] = ()
+    #: the id of the outbound conversation that carries it today ("" for replies, visits and
+    #: the business's own tasks)
+    conversation: str = ""
+    #: this answer as a sentence inside another reply, and its script without the name:
+    #: working material for `decisions.conversation`, not output
+    sentence: str = attrs.field(default="", eq=False, repr=False)
+    body: str = attrs.field(default="", eq=False, repr=False)
+    #: the rule fixed the channel (a 611 text, a letter): it cannot join a call
+    fixed_channel: bool = attrs.field(default=False, eq=False, repr=False)
     #: the lifecycle state, when evaluated from a store (open, done, dismissed, snoozed,
     #: expired); None otherwise
     status: str | None = None
@@ -47,8 +58,13 @@ class Recommendation:
         }
         if self.overdue is not None:
             data["overdue"] = self.overdue
-        data.update({"trigger": self.trigger, "params": dict(self.params),
-                     "script": self.script, "explanation": dict(self.explanation)})
+        data["trigger"] = self.trigger
+        if self.conversation:
+            data["conversation"] = self.conversation
+        if self.includes:
+            data["includes"] = list(self.includes)
+        data.update({"params": dict(self.params), "script": self.script,
+                     "explanation": dict(self.explanation)})
         if self.status is not None:
             data["status"] = self.status
         return data

@@ -22,7 +22,7 @@ from ..facts.parameters import business_zone
 from ..facts.profile import ITEM_FIELDS, PROFILE_FIELDS, ProfileParameters
 from ..facts.queries import EventQuery, item_namespace
 from ..language.model import Recommend, Ruleset, Vocabulary, value_type
-from ..language.scripts import stray_braces, template_names, template_problems
+from ..language.scripts import stray_braces, template_names, template_problems, variants
 from ..language.source import load_yaml, read_text
 from ..language.validation import declare_derived, parse_ruleset, ruleset_files
 from ..plugins.registry import Registry
@@ -136,25 +136,31 @@ def check_scripts(rulesets: list[Ruleset], scripts: Mapping[str, Mapping[str, st
                                         path=path))
                 continue
             allowed = set(SCRIPT_VALUES) | {name for name, _ in rule.then.params}
-            for locale in LOCALES:
-                if locale not in texts:
-                    problems.append(Problem(f"script {key!r} has no {locale!r} text",
-                                            file=ruleset.file, line=rule.line, path=path))
+            # the script, its rotating variants (KEY.2 …) and its sentence inside a reply
+            # (a `.in_reply` sentence is used only where the rule provides all it names)
+            for each in variants(scripts, key):
+                texts = scripts.get(each)
+                if texts is None:
                     continue
-                for bad in stray_braces(texts[locale]):
-                    problems.append(Problem(
-                        f"script {key!r} ({locale}) has placeholder {bad}, which is not "
-                        "{identifier}: it would reach the customer as written",
-                        file=ruleset.file, line=rule.line, path=path))
-                for message in template_problems(texts[locale]):
-                    problems.append(Problem(f"script {key!r} ({locale}): {message}",
-                                            file=ruleset.file, line=rule.line, path=path))
-                for name in template_names(texts[locale]):
-                    if name not in allowed:
+                for locale in LOCALES:
+                    if locale not in texts:
+                        problems.append(Problem(f"script {each!r} has no {locale!r} text",
+                                                file=ruleset.file, line=rule.line, path=path))
+                        continue
+                    for bad in stray_braces(texts[locale]):
                         problems.append(Problem(
-                            f"script {key!r} ({locale}) uses {{{name}}}, which this rule does "
-                            f"not provide; it provides {', '.join(sorted(allowed))}",
+                            f"script {each!r} ({locale}) has placeholder {bad}, which is not "
+                            "{identifier}: it would reach the customer as written",
                             file=ruleset.file, line=rule.line, path=path))
+                    for message in template_problems(texts[locale]):
+                        problems.append(Problem(f"script {each!r} ({locale}): {message}",
+                                                file=ruleset.file, line=rule.line, path=path))
+                    for name in template_names(texts[locale]):
+                        if name not in allowed:
+                            problems.append(Problem(
+                                f"script {each!r} ({locale}) uses {{{name}}}, which this rule "
+                                f"does not provide; it provides {', '.join(sorted(allowed))}",
+                                file=ruleset.file, line=rule.line, path=path))
     if problems:
         raise RulesetError(problems)
 

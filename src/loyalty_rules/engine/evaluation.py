@@ -32,7 +32,14 @@ from ..language.model import (
     ParamRef,
     Value,
 )
-from ..language.scripts import ANONYMOUS, render
+from ..language.scripts import (
+    IN_REPLY,
+    addressed,
+    localise_unit,
+    render_script,
+    rotating_variant,
+    template_names,
+)
 from ..plugins.registry import Registry
 from ..population import Population, standing
 from .building import Setup
@@ -245,15 +252,32 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
         overdue = trigger.overdue(as_of, due)
         # an overdue recovery step escalates to the manager (CMP-07: timeliness)
         role = "manager" if overdue and spec.group == "recovery" else spec.role
-        template = setup.scripts[then.script_key][language]
-        script = render(template, {**params, "name": customer.name or ANONYMOUS[language],
-                                   "due": due.isoformat(), "channel": channel}, language)
+        key = rotating_variant(setup.scripts, then.script_key, customer.id,
+                               done.get(then.action, (as_of, 0))[1])
+        values = {**params, "due": due.isoformat(), "channel": channel}
+        if "unit" in values:
+            values["unit"] = localise_unit(values["unit"], language)
+        template = setup.scripts[key][language]
+        script = render_script(template, values, language, customer.name)
+        sentence = body = ""
+        if number and spec.group == "answering":  # material for one reply per request
+            body = render_script(template, values, language, None)
+            in_reply = setup.scripts.get(then.script_key + IN_REPLY)
+            if in_reply is not None and set(template_names(in_reply[language])) <= {
+                    *values, "name"}:
+                sentence = render_script(in_reply[language], values, language, None)
         explanation = {name: read_field(fact, name) for name in rule.reads}
         candidates.append(Recommendation(
             then.action, rule.ruleset.name, rule.rule.id, rule.rule.guidance, then.priority,
             channel, due, params, script, explanation, order[rule.key],
             recommendation_id(customer.id, rule.ruleset.name, rule.rule.id, trigger.key),
-            role, overdue, trigger.key))
+            role, overdue, trigger.key, sentence=sentence, body=body,
+            fixed_channel=then.channel is not None))
+
+    def compose(reply: Recommendation, said: list[Recommendation]) -> Recommendation:
+        text = addressed(customer.name, language, [r.sentence for r in said] + [reply.body])
+        return attrs.evolve(reply, script=text, includes=tuple(r.action for r in said))
+
     aside: dict[str, Recommendation] = {}
     for rec in candidates:
         if held and rec.id in held and rec.id not in aside:
@@ -261,7 +285,8 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
     if aside:  # done, dismissed or snoozed in the store: shown with its state, takes no slot
         candidates = [rec for rec in candidates if rec.id not in aside]
     made = [contact_label(c) for c in setup.policy.recent(customer, as_of)]
-    kept, suppressed = arbitrate(candidates, setup.vocabulary.actions, setup.policy, made)
+    kept, suppressed = arbitrate(candidates, setup.vocabulary.actions, setup.policy, made,
+                                 compose)
     if held is not None:
         kept = tuple(attrs.evolve(rec, status="open") for rec in kept)
     if aside:

@@ -17,11 +17,12 @@ from ..errors import Problem, RecordError, UsageError
 #: and after) would leave the calendar; ``0001-01-01`` is a common "no date" placeholder.
 EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
-PERSONALITIES = ("dominant", "analytical", "social")
+PERSONALITIES = ("dominant", "analytical", "social", "peaceful")
 
-#: Every personality label of the contract, normalised to the three types of EXP-08
-#: (the four temperaments map as CRM-14 says: powerful → dominant, perfect → analytical,
-#: popular and peaceful → social).
+#: Every personality label of the contract, normalised to the three types of EXP-08 plus
+#: peaceful (the four temperaments map as CRM-14 says: powerful → dominant, perfect →
+#: analytical, popular → social; peaceful / 和平型 is its own type since contract 2.0: seed 001
+#: "没有主见…需要别人的直接推动" — they need a clear recommendation, not a question).
 PERSONALITY_LABELS: dict[str, str] = {
     "dominant": "dominant",
     "analytical": "analytical",
@@ -29,25 +30,30 @@ PERSONALITY_LABELS: dict[str, str] = {
     "powerful": "dominant",
     "perfect": "analytical",
     "popular": "social",
-    "peaceful": "social",
+    "peaceful": "peaceful",
     "主导型": "dominant",
     "分析型": "analytical",
     "社交型": "social",
     "力量型": "dominant",
     "完美型": "analytical",
     "活泼型": "social",
-    "和平型": "social",
+    "和平型": "peaceful",
 }
 
 KINDS = ("individual", "corporate", "channel")
 ORIENTATIONS = ("price", "value", "added_value", "composite")
 CHANNELS = ("phone", "sms", "email", "letter", "wechat", "visit")
 LOCALES = ("en", "zh")
-RECOVERY_STEPS = ("acknowledged", "explained", "compensated", "followed_up")
+RECOVERY_STEPS = ("acknowledged", "explained", "agreed", "compensated", "followed_up")
+#: complaint.responsibility (seed 002 问题分析: 确定责任归属): compensation only for ours/shared
+RESPONSIBILITIES = ("ours", "shared", "theirs", "unknown")
+#: churn.reason codes; free text goes in `note`
+CHURN_REASONS = ("price", "competitor", "service", "quality", "moved", "no_need", "other")
 
 
 def normalise_personality(label: str | None) -> str | None:
-    """Map any accepted label to `dominant`, `analytical` or `social`; unknown → None."""
+    """Map any accepted label to `dominant`, `analytical`, `social` or `peaceful`; unknown →
+    None."""
     if label is None:
         return None
     return PERSONALITY_LABELS.get(label.strip().lower()) or PERSONALITY_LABELS.get(label.strip())
@@ -92,6 +98,7 @@ class Complaint:
     topic: str | None = None
     severity: int | None = None
     resolved_at: dt.date | None = None
+    responsibility: str = "unknown"
 
 
 @attrs.frozen
@@ -120,6 +127,10 @@ class Request:
     expected: float | None = None
     deliverable: float | None = None
     unit: str | None = None
+    #: the trade's usual figure, in the same unit (not ours: EXP-07's 行业规范)
+    industry_norm: float | None = None
+    #: a discount is higher-is-better: padded and judged the other way
+    lower_is_better: bool = True
     id: str | None = None  # the event id (version 2), for idempotent storage
 
 
@@ -149,7 +160,8 @@ class Referral:
 class Churn:
     type: ClassVar[str] = "churn"
     at: dt.date
-    reason: str | None = None
+    reason: str | None = None  # one of CHURN_REASONS
+    note: str | None = None
     id: str | None = None  # the event id (version 2), for idempotent storage
 
 

@@ -17,7 +17,9 @@ LOYALTY_STAGES = ("stranger", "expectation", "purchase", "repeat", "advocate")
 STAGE_PERCENT = {"stranger": 0, "expectation": 10, "purchase": 50, "repeat": 70, "advocate": 99}
 SEGMENTS = ("true_friend", "butterfly", "barnacle", "stranger")
 TIERS = ("P", "IP", "VIP", "double_VIP", "triple_VIP")
-RECOVERY_ORDER = ("acknowledged", "explained", "compensated", "followed_up")
+RECOVERY_ORDER = ("acknowledged", "explained", "agreed", "compensated", "followed_up")
+#: complaint.responsibility values for which the business compensates (seed 003: 合适的补偿)
+COMPENSATED_RESPONSIBILITIES = ("ours", "shared")
 #: Actions whose last execution (a contact event naming it in `action`) is a derived fact,
 #: `days_since_<action>`: rules use it so a recommendation carried out is not repeated daily.
 ACTION_RECENCY = (
@@ -101,7 +103,8 @@ PROFILE_FIELDS: dict[str, tuple[str, str]] = {
     "customer_id": ("string", "the customer's id"),
     "name": ("string", "the customer's name"),
     "locale": ("string", "en or zh"),
-    "personality": ("string", "dominant, analytical or social (normalised); absent if unknown"),
+    "personality": ("string", "dominant, analytical, social or peaceful (normalised); absent "
+                    "if unknown"),
     "kind": ("string", "individual, corporate or channel"),
     "orientation": ("string", "price, value, added_value or composite"),
     "preferred_channel": ("string", "phone, sms, email, letter, wechat or visit"),
@@ -137,9 +140,15 @@ PROFILE_FIELDS: dict[str, tuple[str, str]] = {
     "day_of_quarter": ("integer", "as_of's day of the quarter (1-92)"),
     "days_to_quarter_end": ("integer", "days from as_of to the quarter's last day (0 = last day)"),
     "days_since_survey": ("integer", "days since the latest survey"),
-    "churn_reason": ("string", "the reason given when the customer left (churned only)"),
+    "churn_reason": ("string", "why the customer left (churned only): price, competitor, "
+                     "service, quality, moved, no_need or other"),
+    "churn_note": ("string", "the reason in the customer's words (churned only)"),
     "days_since_churn": ("integer", "days since the customer left (churned only)"),
     "next_tier": ("string", "the tier above the current one (absent at triple_VIP)"),
+    "days_since_unanswered_inbound": (
+        "integer", "days since the earliest inbound contact no outbound contact has followed "
+        "(absent: none waiting)"),
+
     "spend_to_next_tier": ("number", "spend still needed to reach next_tier"),
 }
 PROFILE_FIELDS.update({
@@ -169,8 +178,12 @@ ITEM_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
         "expected": ("number", "what the customer expects"),
         "deliverable": ("number", "what the business can deliver"),
         "unit": ("string", "days, minutes, …"),
-        "shortfall": ("number", "deliverable − expected (how much worse than asked)"),
-        "ratio": ("number", "deliverable / expected"),
+        "shortfall": ("number", "how much worse than asked (deliverable − expected when lower "
+                      "is better)"),
+        "ratio": ("number", "how many times worse than asked (deliverable / expected when "
+                  "lower is better, expected / deliverable otherwise)"),
+        "industry_norm": ("number", "the trade's usual figure (absent: not known)"),
+        "lower_is_better": ("boolean", "true for waits and lead times, false for a discount"),
         "days_ago": ("integer", "days since the request"),
     },
     "promise": {
@@ -191,7 +204,9 @@ ITEM_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
         "days_open": ("integer", "days since the complaint"),
         "acknowledged": ("boolean", "recovery step done"),
         "explained": ("boolean", "recovery step done"),
+        "agreed": ("boolean", "recovery step done: the customer agreed to a proposed solution"),
         "compensated": ("boolean", "recovery step done"),
+        "responsibility": ("string", "ours, shared, theirs or unknown"),
         "followed_up": ("boolean", "recovery step done"),
         "next_step": ("string", "the first recovery step not yet done"),
         "resolved": ("boolean", "the complaint has a resolved_at date"),

@@ -29,6 +29,7 @@ from .models import (
 )
 from .parameters import (
     ACTION_RECENCY,
+    COMPENSATED_RESPONSIBILITIES,
     ITEM_FIELDS,
     LOYALTY_STAGES,
     PROFILE_FIELDS,
@@ -184,6 +185,7 @@ class History:
     referrals: int = 0
     churn_at: dt.date | None = None
     churn_reason: str | None = None
+    churn_note: str | None = None
     #: the latest event the customer made (outbound contacts and recovery steps are ours)
     last_activity: dt.date | None = None
 
@@ -202,6 +204,7 @@ class History:
             elif kind is Churn:
                 h.churn_at = event.at
                 h.churn_reason = event.reason
+                h.churn_note = event.note
             else:
                 buckets[kind].append(event)  # type: ignore[index]
             if not (kind is Contact and event.direction == "outbound") and kind is not Recovery:
@@ -229,6 +232,7 @@ def derive_profile(customer: Customer, as_of: dt.date,
     _standing(customer, h, as_of, p, v)
     _calendar(as_of, v)
     _recency(h, as_of, v)
+    _waiting(h, v, as_of)
     return Profile(customer.id, as_of, v, tuple(items))
 
 
@@ -273,17 +277,32 @@ def _open_requests(h: History, as_of: dt.date, p: ProfileParameters,
         answered_at = last_promise.get(request.dimension)
         if answered_at is not None and answered_at >= request.at:
             continue
-        values: dict[str, Any] = {"days_ago": age}
-        for key in ("dimension", "expected", "deliverable", "unit"):
+        values: dict[str, Any] = {"days_ago": age, "lower_is_better": request.lower_is_better}
+        for key in ("dimension", "expected", "deliverable", "unit", "industry_norm"):
             if getattr(request, key) is not None:
                 values[key] = getattr(request, key)
-        if request.expected is not None and request.deliverable is not None:
-            values["shortfall"] = request.deliverable - request.expected
-            if request.expected > 0:
-                values["ratio"] = round(request.deliverable / request.expected, 4)
+        values.update(_request_gap(request))
         items.append(Item("request", values, event_key, request.at))
     v["open_requests"] = len(items)
     return items
+
+
+def _request_gap(request: Request) -> dict[str, float]:
+    """How much worse than asked (`shortfall`) and how many times worse (`ratio`), whichever
+    way is better: for a lead time (lower is better) 14 days against 7 asked is shortfall 7,
+    ratio 2; for a discount (higher is better) 5 % against 10 % asked is shortfall 5, ratio 2."""
+    expected, deliverable = request.expected, request.deliverable
+    if expected is None or deliverable is None:
+        return {}
+    if request.lower_is_better:
+        gap = {"shortfall": deliverable - expected}
+        if expected > 0:
+            gap["ratio"] = round(deliverable / expected, 4)
+    else:
+        gap = {"shortfall": expected - deliverable}
+        if deliverable > 0:
+            gap["ratio"] = round(expected / deliverable, 4)
+    return gap
 
 
 def _recent_promises(h: History, as_of: dt.date, p: ProfileParameters,
@@ -346,16 +365,20 @@ def _open_complaints(h: History, as_of: dt.date, p: ProfileParameters,
             recent_topics[complaint.topic] = recent_topics.get(complaint.topic, 0) + 1
     for index, complaint in enumerate(complaints):
         key = complaint.id or ""
-        done = steps.get(key, set()) if complaint.id is not None else set()
+        done = set(steps.get(key, set())) if complaint.id is not None else set()
         if "followed_up" in done:
             continue
+        if "compensated" in done:
+            done.add("agreed")  # compensation implies an agreed proposal (version 1 data)
+        required = _required_steps(complaint)
         values: dict[str, Any] = {
             "days_open": _days(as_of, complaint.at),
             "resolved": complaint.resolved_at is not None and complaint.resolved_at <= as_of,
             "id": complaint.id if complaint.id is not None else f"#{index + 1}"}
         for step in RECOVERY_ORDER:
             values[step] = step in done
-        values["next_step"] = next(s for s in RECOVERY_ORDER if s not in done)
+        values["next_step"] = next(s for s in required if s not in done)
+        values["responsibility"] = complaint.responsibility
         if complaint.topic is not None:
             values["topic"] = complaint.topic
             values["topic_count"] = recent_topics.get(complaint.topic, 0)
@@ -368,15 +391,23 @@ def _open_complaints(h: History, as_of: dt.date, p: ProfileParameters,
     return items
 
 
+def _required_steps(complaint: Complaint) -> tuple[str, ...]:
+    """The case's steps (seed 002: 道歉和安抚 → 问题分析 → 提出解决方案,与客户协商并取得共识 →
+    实施 → 反馈): compensation only where the business is responsible (ours or shared)."""
+    if complaint.responsibility in COMPENSATED_RESPONSIBILITIES:
+        return RECOVERY_ORDER
+    return tuple(s for s in RECOVERY_ORDER if s != "compensated")
+
+
 def _step_since(complaint: Complaint, next_step: str,
                 step_dates: dict[tuple[str, str], dt.date]) -> dt.date:
-    """The date the next recovery step is counted from: the step before it, when recorded,
+    """The date the next recovery step is counted from: the latest step recorded before it,
     else the complaint itself (CMP-07: every step has a deadline)."""
-    index = RECOVERY_ORDER.index(next_step)
-    if index and complaint.id is not None:
-        done = step_dates.get((complaint.id, RECOVERY_ORDER[index - 1]))
-        if done is not None:
-            return max(done, complaint.at)
+    before = RECOVERY_ORDER[:RECOVERY_ORDER.index(next_step)]
+    if complaint.id is not None:
+        dates = [step_dates[(complaint.id, s)] for s in before if (complaint.id, s) in step_dates]
+        if dates:
+            return max(max(dates), complaint.at)
     return complaint.at
 
 
@@ -389,6 +420,8 @@ def _churn(h: History, as_of: dt.date, v: dict[str, Any]) -> None:
         v["days_since_churn"] = _days(as_of, h.churn_at)
         if h.churn_reason is not None:
             v["churn_reason"] = h.churn_reason
+        if h.churn_note is not None:
+            v["churn_note"] = h.churn_note
 
 
 def _standing(customer: Customer, h: History, as_of: dt.date, p: ProfileParameters,
@@ -439,3 +472,16 @@ def _recency(h: History, as_of: dt.date, v: dict[str, Any]) -> None:
     for action, scheduled in _latest_revisit_dates(as_of).items():
         if action not in last_done or last_done[action] < scheduled:
             v[f"{action}_pending_days"] = _days(as_of, scheduled)
+
+
+def _waiting(h: History, v: dict[str, Any], as_of: dt.date) -> None:
+    """What the customer is waiting for from us: an inbound contact no outbound one has
+    followed (CMP-07)."""
+    waiting: dt.date | None = None
+    for contact in h.contacts:  # sorted by date
+        if contact.direction == "inbound":
+            waiting = waiting or contact.at
+        elif waiting is not None and contact.at >= waiting:
+            waiting = None
+    if waiting is not None:
+        v["days_since_unanswered_inbound"] = _days(as_of, waiting)

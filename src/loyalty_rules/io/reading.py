@@ -29,8 +29,10 @@ from ..facts.models import (
     KINDS,
     LOCALES,
     ORIENTATIONS,
+    CHURN_REASONS,
     PERSONALITY_LABELS,
     RECOVERY_STEPS,
+    RESPONSIBILITIES,
     Customer,
     normalise_personality,
 )
@@ -48,16 +50,18 @@ EVENT_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
     "contact": {"channel": ("str", False), "direction": ("direction", False),
                 "action": ("str", False)},
     "complaint": {"id": ("str", False), "topic": ("str", False), "severity": ("severity", False),
-                  "resolved_at": ("date", False)},
+                  "resolved_at": ("date", False),
+                  "responsibility": ("responsibility", False)},
     "recovery": {"complaint_id": ("str", False), "step": ("step", True)},
     "survey": {"score": ("number", True), "scale": ("number", False)},
     "request": {"dimension": ("str", False), "expected": ("non_negative", False),
-                "deliverable": ("non_negative", False), "unit": ("str", False)},
+                "deliverable": ("non_negative", False), "unit": ("str", False),
+                "industry_norm": ("non_negative", False), "lower_is_better": ("bool", False)},
     "promise": {"dimension": ("str", False), "promised": ("non_negative", False),
                 "delivered": ("non_negative", False), "unit": ("str", False),
                 "lower_is_better": ("bool", False), "delivered_at": ("date", False)},
     "referral": {"referred_id": ("str", False)},
-    "churn": {"reason": ("str", False)},
+    "churn": {"reason": ("churn_reason", False), "note": ("str", False)},
 }
 # Every event may carry an `id` (version 2): the store ingests idempotently by it. A
 # complaint's `id` was already its own; it is the event's id too.
@@ -226,7 +230,8 @@ _PARSERS = {
     "str": _as_str, "number": _as_number, "date": _as_date, "bool": _as_bool,
     "non_negative": _as_non_negative,
     "severity": _as_severity, "direction": _one_of(("outbound", "inbound")),
-    "step": _one_of(RECOVERY_STEPS),
+    "step": _one_of(RECOVERY_STEPS), "responsibility": _one_of(RESPONSIBILITIES),
+    "churn_reason": _as_str,  # codes, or (version 1) free text: see _churn_reason
 }
 
 
@@ -300,6 +305,11 @@ def _parse_event(raw: Any, path: str, problems: list[Problem],
             problems.append(Problem(f"score must lie between 0 and the scale ({scale:g})",
                                     path=f"{path}.score"))
             return None
+    if kind == "churn" and values.get("reason") not in (None, *CHURN_REASONS):
+        # version 1 took free text: it is kept, as the note of an `other` reason
+        text = values["reason"]
+        values["note"] = f"{text}; {values['note']}" if values.get("note") else text
+        values["reason"] = "other"
     return EVENT_TYPES[kind](**values)
 
 

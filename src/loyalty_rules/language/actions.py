@@ -13,6 +13,12 @@ from .model import ActionSpec
 _A = ActionSpec
 
 CORE_ACTIONS: tuple[ActionSpec, ...] = (
+    _A("guide_decision", "Peaceful type, open request: the norm, one clear recommendation, "
+       "then a gentle nudge to decide.", ("EXP-07", "EXP-08", "CRM-14"),
+       lever="lower_expectation", purpose="answering"),
+    _A("respond_now", "A request or an inbound contact left unanswered: answer now.",
+       ("CMP-07",), purpose="answering", anchor=("days_since_unanswered_inbound",),
+       scheduled=True),
     _A("tell_industry_norm", "Tell the customer what is normal in the industry before committing.",
        ("EXP-07", "EXP-08"), lever="lower_expectation",
        purpose="answering"),

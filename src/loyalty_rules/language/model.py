@@ -14,11 +14,13 @@ import attrs
 
 from ..facts.models import (
     CHANNELS,
+    CHURN_REASONS,
     KINDS,
     LOCALES,
     ORIENTATIONS,
     PERSONALITIES,
     RECOVERY_STEPS,
+    RESPONSIBILITIES,
 )
 from ..facts.queries import EventQuery, event_fields, item_namespace
 from ..facts.profile import (
@@ -228,6 +230,8 @@ FIELD_VALUES: dict[str, tuple[str, ...]] = {
     "segment": SEGMENTS,
     "tier": TIERS,
     "complaint.next_step": RECOVERY_ORDER,
+    "complaint.responsibility": RESPONSIBILITIES,
+    "churn_reason": CHURN_REASONS,
 }
 
 

@@ -15,6 +15,7 @@ the values it is handed. `template_problems` says what is wrong with a template'
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -22,8 +23,55 @@ from typing import Any
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)(?:\|([a-z_]*)(?::([^{}]*))?)?\}")
 FORMATS = ("plural", "number")
 
-#: How a customer is named when the record has no name.
-ANONYMOUS = {"en": "there", "zh": "您"}
+#: How a customer is named, mid-sentence, when the record has no name ("给{name}报完工时间之前"
+#: → "给客户报完工时间之前"); a name used to address the customer is left out instead.
+ANONYMOUS = {"en": "the customer", "zh": "客户"}
+
+# the customer addressed by name: dropped when there is no name
+_LEADING_NAME = re.compile(r"^\{name\}\s*[，,：:]\s*")
+_TRAILING_NAME = re.compile(r"\s*[，,]\s*\{name\}(?=\s*[！!。.?？，,])")
+_DEAR_NAME = re.compile(r"\bDear \{name\}")
+_HELLO_NAME = re.compile(r"\b(Hello|Hi) \{name\}")
+_NAME_GREETING_ZH = re.compile(r"\{name\}(?=您好)")
+
+
+def without_name(template: str, locale: str) -> str:
+    """The template for a customer with no name on file: the vocative goes ("{name}，预计…"
+    → "预计…", "Happy birthday, {name}!" → "Happy birthday!", "Dear {name}" → "Dear
+    customer"); a name used mid-sentence becomes `ANONYMOUS` ("the customer", "客户")."""
+    text = _LEADING_NAME.sub("", template.strip())
+    if text != template.strip() and locale == "en":
+        text = capitalise(text)
+    text = _TRAILING_NAME.sub("", text)
+    text = _DEAR_NAME.sub("Dear customer", text)
+    text = _HELLO_NAME.sub(lambda m: m.group(1), text)
+    text = _NAME_GREETING_ZH.sub("", text)
+    return text.replace("{name}", ANONYMOUS.get(locale, ANONYMOUS["en"]))
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def render_script(template: str, values: Mapping[str, Any], locale: str,
+                  name: str | None) -> str:
+    """Render a script for a customer: by name when there is one, gracefully when not."""
+    if name:
+        return render(template, {**values, "name": name})
+    return render(without_name(template, locale), values)
+
+
+def addressed(name: str | None, locale: str, parts: list[str]) -> str:
+    """Sentences spoken as one reply: the name once, in front ("黄先生，…", "Mr Huang, …")."""
+    text = ("" if locale == "zh" else " ").join(p.strip() for p in parts if p.strip())
+    if not name:
+        return capitalise(text) if locale == "en" else text
+    if locale == "zh":
+        return f"{name}，{text}"
+    first = text.split(" ", 1)[0]
+    if first != "I" and not first.isupper():
+        text = text[:1].lower() + text[1:]
+    return f"{name}, {text}"
 
 
 def _text(value: Any) -> str:
@@ -112,3 +160,33 @@ def stray_braces(template: str) -> list[str]:
     `{name:>9}`): such text would reach the customer as written."""
     return [match.group(0) for match in _BRACED.finditer(template)
             if not _PLACEHOLDER.fullmatch(match.group(0))]
+
+
+def localise_unit(unit: Any, locale: str) -> Any:
+    """`days` in a Chinese script is 天, 天 in an English one is days (`UNITS`)."""
+    if not isinstance(unit, str):
+        return unit
+    return UNITS.get(locale, {}).get(unit.strip().lower(), unit)
+
+
+#: A script key's variants: `KEY`, `KEY.2`, `KEY.3`… (rotated so a repeated message is never
+#: sent twice in a row); `KEY.in_reply` is the sentence it becomes inside another reply.
+IN_REPLY = ".in_reply"
+
+
+def variants(scripts: Mapping[str, Any], key: str) -> list[str]:
+    extra = sorted((k for k in scripts if k.startswith(key + ".") and k[len(key) + 1:].isdigit()),
+                   key=lambda k: int(k[len(key) + 1:]))
+    return [key, *extra]
+
+
+def rotating_variant(scripts: Mapping[str, Any], key: str, customer_id: str,
+                     times_sent: int) -> str:
+    """The variant for this send: an offset fixed per customer (a hash of the id, so customers
+    do not all get the same text the same day) plus the number of times it was sent before,
+    so two sends in a row always differ when there are two variants or more. No clock."""
+    keys = variants(scripts, key)
+    if len(keys) == 1:
+        return key
+    offset = int(hashlib.sha256(customer_id.encode("utf-8")).hexdigest()[:8], 16)
+    return keys[(offset + times_sent) % len(keys)]

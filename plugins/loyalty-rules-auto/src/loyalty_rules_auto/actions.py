@@ -13,7 +13,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("auto.service_reminder",
                "The car is due for maintenance (months or kilometres since the last "
                "service): remind the owner and offer a slot.", ("IND-AUTO-02",),
-               default_channel="sms", purpose="relationship"),
+               default_channel="sms", purpose="value"),
     ActionSpec("auto.test_drive_follow_up",
                "A week after a test drive, follow up with something of value to the person "
                "(their interest), not a sales push.", ("IND-AUTO-03", "IND-AUTO-04"),
