@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)(?:\|([a-z_]*)(?::([^{}]*))?)?\}")
@@ -185,8 +185,12 @@ def rotating_variant(scripts: Mapping[str, Any], key: str, customer_id: str,
     """The variant for this send: an offset fixed per customer (a hash of the id, so customers
     do not all get the same text the same day) plus the number of times it was sent before,
     so two sends in a row always differ when there are two variants or more. No clock."""
-    keys = variants(scripts, key)
+    return pick_variant(variants(scripts, key), customer_id, times_sent)
+
+
+def pick_variant(keys: Sequence[str], customer_id: str, times_sent: int) -> str:
+    """`rotating_variant` among `keys` (`variants` of one key, the key first)."""
     if len(keys) == 1:
-        return key
+        return keys[0]
     offset = int(hashlib.sha256(customer_id.encode("utf-8")).hexdigest()[:8], 16)
     return keys[(offset + times_sent) % len(keys)]
