@@ -15,6 +15,7 @@ the values it is handed. `template_problems` says what is wrong with a template'
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -35,6 +36,7 @@ _HELLO_NAME = re.compile(r"\b(Hello|Hi) \{name\}")
 _NAME_GREETING_ZH = re.compile(r"\{name\}(?=您好)")
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred templates, rewritten for every customer
 def without_name(template: str, locale: str) -> str:
     """The template for a customer with no name on file: the vocative goes ("{name}，预计…"
     → "预计…", "Happy birthday, {name}!" → "Happy birthday!", "Dear {name}" → "Dear
