@@ -1,6 +1,6 @@
 """docs/service.md's walk-through, run as written (its ```bash blocks, in order) in a fresh
 folder: ingest the samples, run two days, read the diff, mark outcomes, see the cap and the
-diff react, ask for decisions over HTTP."""
+diff react (a dismissed gift lifts the hold it put on the asks), ask for decisions over HTTP."""
 
 from __future__ import annotations
 
@@ -40,15 +40,17 @@ def test_the_walk_through_works(tmp_path):
     assert re.search(r"^run 2 \(2026-11-23\): 66 customers", out, re.M)
     assert re.search(r"^run 1 \(2026-11-22\) → run 2 \(2026-11-23\): \d+ new", out, re.M)
     before, after = out.split('"status":"dismissed"')[0], out.split('"status":"dismissed"')[1]
-    assert re.search(r"^held back: upsell - contact cap: 3 per 7 days, filled by "
-                     r"keep_in_touch today, reward_and_nurture today, surprise today", before,
-                     re.M)
-    assert re.search(r"^open upsell rec-", after, re.M)
+    for ask in ("upsell", "invite_loyalty_programme"):
+        assert re.search(rf"^held back: {ask} - give before you ask: no ask on the day of "
+                         r"surprise$", before, re.M)
+        assert re.search(rf"^open {ask} rec-", after, re.M)
+        assert not re.search(rf"^held back: {ask}", after.split("run 3")[0], re.M)
     assert re.search(r"^dismissed surprise rec-", after, re.M)
     assert '"event":{"type":"contact","at":"2026-11-23","direction":"outbound",' \
            '"action":"wake_dormant","channel":"phone"' in out
     assert re.search(r"^run 3 2026-11-24", out, re.M)
-    assert re.search(r"^new C051 upsell outcome$", out, re.M)
-    assert re.search(r"^changed C051 surprise outcome$", out, re.M)
+    assert re.search(r"^new C034 upsell outcome$", out, re.M)
+    assert re.search(r"^new C034 invite_loyalty_programme outcome$", out, re.M)
+    assert re.search(r"^changed C034 surprise outcome$", out, re.M)
     assert re.search(r"^gone C030 wake_dormant events$", out, re.M)
     assert (tmp_path / "crm.db").exists()

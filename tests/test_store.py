@@ -171,42 +171,77 @@ def test_done_on_a_complaint_step_appends_that_recovery_step(store):
     assert nxt.recommendation("explain") is not None
 
 
-def capped(store: Store) -> tuple[str, str]:
-    """A customer with a recommendation held back by the contact cap, and that action."""
+def held_ask(store: Store) -> tuple[str, str, str]:
+    """A sample customer with an ask held back by the day's gift: (customer, ask, gift)."""
     for cid in store.customer_ids():
         for held in store.decision(cid, DAY).suppressed:
-            if held.reason.startswith("contact cap"):
-                return cid, held.action
-    raise AssertionError("no sample customer reaches the contact cap")
+            if held.reason.startswith("give before you ask"):
+                return cid, held.action, held.displaced_by
+    raise AssertionError("no sample customer has an ask held back by a gift")
 
 
-def test_dismissing_frees_a_contact_cap_slot(store):
+def test_dismissing_the_gift_lifts_the_hold_on_the_ask(store):
     store.ingest(SAMPLES)
-    cid, waiting = capped(store)
-    before = store.decision(cid, DAY)
-    reason = next(s.reason for s in before.suppressed if s.action == waiting)
-    sent = [r for r in before.recommendations if r.status == "open"]
-    assert all(r.action in reason for r in sent if r.action != waiting)  # named fillers
-    victim = sent[-1]
-    store.record_outcome(victim.id, {"status": "dismissed", "at": "2026-11-22"})
+    cid, ask, gift = held_ask(store)
+    gifts = [r for r in store.decision(cid, DAY).recommendations
+             if r.action in ("surprise", "reward_and_nurture")]
+    assert gift in [r.action for r in gifts]
+    for rec in gifts:
+        store.record_outcome(rec.id, {"status": "dismissed", "at": "2026-11-22"})
     after = store.decision(cid, DAY)
-    assert after.recommendation(waiting) is not None
-    assert after.recommendation(waiting).status == "open"
-    dismissed = [r for r in after.recommendations if r.id == victim.id]
-    assert [r.status for r in dismissed] == ["dismissed"]
+    assert after.recommendation(ask) is not None
+    assert after.recommendation(ask).status == "open"
+    assert {r.id: r.status for r in after.recommendations if r in gifts or r.id in
+            {g.id for g in gifts}} == {g.id: "dismissed" for g in gifts}
+    assert not any(s.action == ask for s in after.suppressed)
 
 
 def test_a_snooze_holds_until_its_date_then_reopens(store):
     store.ingest(SAMPLES)
-    cid, waiting = capped(store)
-    victim = [r for r in store.decision(cid, DAY).recommendations if r.status == "open"][-1]
+    cid, ask, gift = held_ask(store)
+    victim = store.decision(cid, DAY).recommendation(gift)
     store.record_outcome(victim.id, {"status": "snoozed", "at": "2026-11-22",
                                      "until": "2026-11-24"})
-    assert store.decision(cid, DAY).recommendation(waiting) is not None
     statuses = {r.id: r.status for r in store.decision(cid, DAY).recommendations}
     assert statuses[victim.id] == "snoozed"
     later = {r.id: r.status for r in store.decision(cid, dt.date(2026, 11, 24)).recommendations}
     assert later.get(victim.id) in ("open", None)
+
+
+def _two_recent_calls(store: Store, cid: str) -> None:
+    results = store.add_events([
+        {"customer_id": cid, "event": {"type": "contact", "at": at, "direction": "outbound",
+                                       "channel": "phone", "id": f"call-{at}"}}
+        for at in ("2026-11-18", "2026-11-20")])
+    assert [r.status for r in results] == ["added", "added"]
+
+
+@pytest.mark.parametrize("status", ["done", "dismissed"])
+def test_only_a_conversation_held_takes_a_contact_cap_slot_the_next_day(store, status):
+    """Two calls this week and today's conversation fill the cap of 3 per 7 days. Done, the
+    conversation is a contact: tomorrow's items wait for the cap, naming the three. Dismissed,
+    nothing was sent: tomorrow's items go out."""
+    store.ingest(SAMPLES)
+    cid = "C051"
+    _two_recent_calls(store, cid)
+    today = store.decision(cid, DAY)
+    assert not any(s.reason.startswith("contact cap") for s in today.suppressed)
+    lead = next(r for r in today.recommendations if r.conversation == r.id)
+    rest = {r.action for r in today.recommendations
+            if r.conversation == lead.id and r.id != lead.id}
+    assert rest, "the conversation carries more than its lead"
+    store.record_outcome(lead.id, {"status": status, "at": "2026-11-22", "channel": "phone"}
+                         if status == "done" else {"status": status, "at": "2026-11-22"})
+    tomorrow = store.decision(cid, DAY + dt.timedelta(days=1))
+    capped = {s.action: s.reason for s in tomorrow.suppressed
+              if s.reason.startswith("contact cap")}
+    if status == "done":
+        assert rest <= set(capped)
+        assert all(f"{lead.action} (phone) on 2026-11-22" in reason and
+                   "a contact (phone) on 2026-11-18" in reason for reason in capped.values())
+    else:
+        assert not capped
+        assert rest <= {r.action for r in tomorrow.recommendations if r.status == "open"}
 
 
 def test_bad_or_unknown_outcomes_are_refused(store):

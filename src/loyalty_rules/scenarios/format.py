@@ -22,13 +22,15 @@ from ..errors import Problem, RecordError, ScenarioError, UsageError
 from ..facts.models import LOCALES, Customer
 from ..facts.profile import ProfileParameters
 from ..io.reading import parse_customer
+from .day import Day, parse_day
 from ..language.model import FIELD_VALUES
 from ..language.source import Lines, load_yaml
 
 TOP_KEYS = ("as_of", "plugins", "parameters", "description", "cases")
 CASE_KEYS = ("name", "description", "as_of", "parameters", "customer", "locale", "expect")
 LIST_EXPECTATIONS = ("actions", "absent", "fires", "silent", "suppressed")
-EXPECT_KEYS = (*LIST_EXPECTATIONS[:4], "profile", "params", "suppressed", "script_contains")
+EXPECT_KEYS = (*LIST_EXPECTATIONS[:4], "profile", "params", "suppressed", "script_contains",
+               "day")
 
 
 @attrs.frozen
@@ -41,6 +43,7 @@ class Expectation:
     params: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
     suppressed: tuple[str, ...] = ()
     script_contains: Mapping[str, str] = attrs.field(factory=dict)
+    day: Day | None = None  # the whole day's decision (scenarios/day.py)
 
 
 @attrs.frozen
@@ -271,7 +274,8 @@ class _Parser:
         return Expectation(
             actions=names["actions"], absent=names["absent"], fires=names["fires"],
             silent=names["silent"], profile=self.profile(data.get("profile"), f"{path}.profile"),
-            params=params, suppressed=names["suppressed"], script_contains=scripts)
+            params=params, suppressed=names["suppressed"], script_contains=scripts,
+            day=parse_day(self, data.get("day"), f"{path}.day"))
 
     def conflicts(self, lists: dict[str, list[tuple[str, str]]], yes: str, no: str,
                   path: str, what: str) -> None:

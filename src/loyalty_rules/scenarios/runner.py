@@ -31,6 +31,7 @@ from ..decisions.model import Decision
 from ..engine.engine import Engine
 from ..errors import EngineError, Problem, RecordError, ScenarioError, UsageError
 from ..language.source import read_text
+from .day import day_differences
 from .format import Case, Expectation, Scenario, parse_scenario
 
 __all__ = ["Case", "CaseResult", "Coverage", "Expectation", "Report", "Scenario",
@@ -258,6 +259,8 @@ def differences(expect: Expectation, decision: Decision) -> Iterator[str]:
             yield f"script of {action}: {action} is not recommended"
         elif text not in rec.script:
             yield f"script of {action}: expected it to contain {text!r}, got {rec.script!r}"
+    if expect.day is not None:
+        yield from day_differences(expect.day, decision)
 
 
 def summary_lines(report: Report, required: Iterable[str | None] | None = None,
