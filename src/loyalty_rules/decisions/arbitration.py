@@ -62,6 +62,14 @@ def _rank(rec: Recommendation) -> tuple[int, int]:
     return (-rec.priority, rec.order)
 
 
+def _one_per(rec: Recommendation, actions: Mapping[str, ActionSpec]) -> str:
+    """What a recommendation is one of: its action, or, for an answer to a request, its
+    action for that request (every open request gets its own reply)."""
+    if rec.trigger.startswith("request:") and group_of(rec, actions) == "answering":
+        return f"{rec.action} {rec.trigger}"
+    return rec.action
+
+
 def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, ActionSpec],
               policy: ContactPolicy, already_contacted: int | Sequence[str],
               compose: Compose | None = None
@@ -79,9 +87,10 @@ def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, Action
     suppressed: list[Suppressed] = []
     best: dict[str, Recommendation] = {}
     for rec in sorted(candidates, key=_rank):
-        winner = best.get(rec.action)
+        key = _one_per(rec, actions)
+        winner = best.get(key)
         if winner is None:
-            best[rec.action] = rec
+            best[key] = rec
         elif (winner.ruleset, winner.rule) == (rec.ruleset, rec.rule):
             continue  # one rule matching several items: one recommendation, nothing withheld
         else:

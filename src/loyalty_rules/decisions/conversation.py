@@ -23,9 +23,9 @@ can actually say, in this fixed precedence of purposes (`ActionSpec.purpose`):
 4. **Give before you ask**: no ask on the day of a gift (a value item).
 5. **One outbound conversation a day** (`ContactPolicy.conversations_per_day`, default 1):
    outbound items travel together in one contact, led by the first in precedence (each
-   carries the lead's id in `conversation`, and the lead's channel), unless a rule fixed a
-   different channel (a 611 text, a letter): that needs a conversation of its own, held back
-   past the limit, except for recovery. Replies to the customer's own request or
+   carries the lead's id in `conversation`, and the lead's channel: a gift rides along on the
+   611 call), unless its own rule fixed a different channel (a 611 text, a letter): that
+   needs a conversation of its own, held back past the limit, except for recovery. Replies to the customer's own request or
    contact are answers, not outbound conversations: they never count.
 
 Every held-back item goes to `suppressed` with a reason naming what displaced it
@@ -137,10 +137,10 @@ def _one_conversation(kept: list[Recommendation], held: list[Suppressed],
         if spec is not None and not spec.outbound or group in ("answering", "business"):
             out.append(rec)
             continue
-        # an item joins the first conversation it can be said in: any, unless its rule fixed
-        # a channel (a 611 text, a letter) that differs from the lead's
-        lead = next((c for c in leads if c.channel == rec.channel
-                     or not (rec.fixed_channel or c.fixed_channel)), None)
+        # an item joins the first conversation it can be said in: any (taking its channel),
+        # unless its own rule fixed a channel (a 611 text, a letter) that differs from the lead's
+        lead = next((c for c in leads if c.channel == rec.channel or not rec.fixed_channel),
+                    None)
         if lead is None:
             if limit > 0 and len(leads) >= limit and group != "recovery":
                 first = leads[0]
