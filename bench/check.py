@@ -3,8 +3,9 @@
     uv run --with zen-engine python bench/check.py bench/results/data/cdnow-10000.jsonl
 
 Compares, customer by customer, the engine's decision with the hand-written baseline's:
-recommendations (action, rule, priority, channel, due, params, script text, id, role,
-overdue, trigger), suppressions (with the held-back id and what displaced it),
+recommendations in order (action, rule, priority, channel, due, params, script text, id,
+role, overdue, trigger, the answers a reply includes, the conversation carrying it),
+suppressions (with the held-back id and what displaced it),
 the rules fired and the profile; and the engine's fired rules with the rules ZEN matched.
 Three sets are checked: CDNOW (purchases only), the older synthetic set below, and
 `bench/realistic.py`'s customers (open requests, promises and complaints, several items of a
@@ -72,19 +73,12 @@ def synthetic(count: int) -> Iterator[dict[str, Any]]:
 
 
 def _key(rec: Any) -> tuple[Any, ...]:
-    if isinstance(rec, dict):
-        return (rec["action"], rec["rule"], rec["priority"], rec["channel"], rec["due"],
-                json.dumps(rec["params"], sort_keys=True), rec["script"], rec["id"],
-                rec["role"], rec["overdue"], rec["trigger"])
     return (rec.action, rec.rule, rec.priority, rec.channel, rec.due.isoformat(),
             json.dumps(dict(rec.params), sort_keys=True), rec.script, rec.id, rec.role,
-            rec.overdue, rec.trigger)
+            rec.overdue, rec.trigger, rec.includes, rec.conversation)
 
 
 def _suppressed(item: Any) -> tuple[str, ...]:
-    if isinstance(item, dict):
-        return (item["action"], item["rule"], item["reason"], item["id"],
-                item.get("displaced_by", ""))
     return (item.action, item.rule, item.reason, item.id, item.displaced_by)
 
 

@@ -161,7 +161,7 @@ def run_baseline(path: Path, limit: int | None, decide: bool = True) -> tuple[fl
             raise SystemExit(f"rejected: {customer}")
         if decide:
             decision = decide_customer(customer, AS_OF)
-            tally.add(customer.id, [r["action"] for r in decision["recommendations"]])
+            tally.add(customer.id, [r.action for r in decision["recommendations"]])
         else:
             derive_profile(customer, AS_OF)
             tally.add(customer.id, ())

@@ -3,7 +3,7 @@
     uv run python bench/peer.py IN.jsonl --as-of 2026-11-15 -o OUT.jsonl
 
 Reads JSON Lines (orjson, with `loyalty_rules.parse_customer`'s validation), decides with
-`bench/baseline.py` (the 42 core rules by hand) and writes the same JSON Lines as
+`bench/baseline.py` (the core rules by hand) and writes the same JSON Lines as
 ``loyalty-rules evaluate IN --as-of DATE --format jsonl -o OUT`` — byte for byte
 (`bench/ab.py --same` checks it before any timing). The guidance ids, explanation fields and
 params order of each rule are read from the rulesets once, at start-up; each decision is
@@ -48,26 +48,30 @@ def contract(decision: dict[str, Any], profile_values: dict[str, Any],
     """The baseline's decision in the contract's shape, keys in the contract's order."""
     derived = decision["profile"].get("derived")
     base = dict(profile_values, derived=derived) if derived else profile_values
+    items = decision["items"]
     recommendations = []
     for rec in decision["recommendations"]:
-        key = f"{rec['ruleset']}/{rec['rule']}"
-        guidance, reads, order = tables[key]
-        item = rec["item"]
+        guidance, reads, order = tables[f"{rec.ruleset}/{rec.rule}"]
+        item = items[rec.id]
         fact = base if item is None else dict(base, **{item.kind: item.values})
-        params = rec["params"]
-        shaped = {"id": rec["id"], "action": rec["action"], "ruleset": rec["ruleset"],
-                  "rule": rec["rule"], "guidance": guidance, "priority": rec["priority"],
-                  "role": rec["role"], "channel": rec["channel"], "due": rec["due"]}
-        if rec["overdue"] is not None:
-            shaped["overdue"] = rec["overdue"]
-        shaped.update({"trigger": rec["trigger"],
-                       "params": {k: params[k] for k in order if k in params},
-                       "script": rec["script"],
+        params = rec.params
+        shaped = {"id": rec.id, "action": rec.action, "ruleset": rec.ruleset,
+                  "rule": rec.rule, "guidance": guidance, "priority": rec.priority,
+                  "role": rec.role, "channel": rec.channel, "due": rec.due.isoformat()}
+        if rec.overdue is not None:
+            shaped["overdue"] = rec.overdue
+        shaped["trigger"] = rec.trigger
+        if rec.conversation:
+            shaped["conversation"] = rec.conversation
+        if rec.includes:
+            shaped["includes"] = list(rec.includes)
+        shaped.update({"params": {k: params[k] for k in order if k in params},
+                       "script": rec.script,
                        "explanation": {n: _field(fact, n) for n in reads}})
         recommendations.append(shaped)
     return {"customer_id": decision["customer_id"], "as_of": decision["as_of"],
             "profile": decision["profile"], "recommendations": recommendations,
-            "suppressed": decision["suppressed"]}
+            "suppressed": [s.to_dict() for s in decision["suppressed"]]}
 
 
 def main() -> int:

@@ -3,12 +3,15 @@
     uv run python bench/realistic.py 100000      # → bench/results/data/realistic-100000.jsonl
     uv run python bench/realistic.py --items 200 400   # 400 customers × 200 open items each
 
-CDNOW is purchases only: one fact per customer and 11 of the 42 core rules fire. These
-customers (seeded, so every file of one size is the same) have purchases, visits, outbound
-contacts naming past actions, requests still open (often two or three on one dimension),
-promises kept and broken, complaints at every recovery step with recurring topics, surveys,
-referrals, churn and birthdays; every core rule fires on a few thousand of them
-(`bench/check.py` counts it). Evaluated as of `AS_OF`, and as of `QUARTER_END` for the one
+CDNOW is purchases only: one fact per customer and 10 of the 47 core rules fire. These
+customers (seeded, so every file of one size is the same) have every personality type
+(peaceful included), purchases, visits, outbound contacts naming past actions and inbound
+ones left unanswered, requests still open (often two or three on one dimension, some
+unanswered for days, some higher-is-better like a discount, some with the trade's
+`industry_norm`), promises kept and broken, complaints with a responsibility at every
+recovery step (the agreed solution, compensation only where ours or shared) with recurring
+topics, surveys, referrals, churn with its reason code and note, and birthdays; every core
+rule fires on a few thousand of them (`bench/check.py` counts it). Evaluated as of `AS_OF`, and as of `QUARTER_END` for the one
 rule (CRM-04's quarterly call) that is only due on a quarter's last day.
 
 `--items N` builds the memory case instead: each customer has N open items (a third each
@@ -33,15 +36,19 @@ AS_OF = dt.date(2026, 11, 15)  # a 15th and the 45th day of a quarter: CRM-04's 
 #: the quarter's end, when CRM-04's long call is due: check.py evaluates the same file then too
 QUARTER_END = dt.date(2026, 12, 31)
 
-PERSONALITIES = ("dominant", "analytical", "social", "powerful", None, None)
+PERSONALITIES = ("dominant", "analytical", "social", "powerful", "peaceful", None, None)
 ORIENTATIONS = ("price", "value", "added_value", None)
 TOPICS = ("late", "rude", "price", "quality")
-STEPS = ("acknowledged", "explained", "compensated", "followed_up")
+STEPS = ("acknowledged", "explained", "agreed", "compensated", "followed_up")
+RESPONSIBILITIES = ("ours", "shared", "theirs", "unknown")
+CHURN_REASONS = ("price", "competitor", "service", "quality", "moved", "no_need", "other")
 DONE_ACTIONS = ("recover_broken_promise", "revisit_sms", "revisit_call_short",
                 "revisit_call_long", "keep_in_touch", "surprise", "ask_referral",
                 "birthday_greeting", "reward_and_nurture", "upsell")
 REQUESTS = (("wait", "minutes", 5, 40), ("delivery", "days", 1, 14),
             ("repair", "hours", 2, 48), ("fitting", "weeks", 1, 6))
+#: higher-is-better requests (`lower_is_better: false`): padded and judged the other way
+HIGHER_REQUESTS = (("discount", "%", 5, 30),)
 
 
 def _day(back: int) -> str:
@@ -75,12 +82,18 @@ def customer(n: int) -> dict[str, Any]:
             contact["action"] = rng.choice(DONE_ACTIONS)
         events.append(contact)
     if rng.random() < 0.35:  # open requests, often several on one dimension
-        dimension, unit, low, high = rng.choice(REQUESTS)
+        higher = rng.random() < 0.15
+        dimension, unit, low, high = rng.choice(HIGHER_REQUESTS if higher else REQUESTS)
         for _ in range(rng.choice((1, 1, 2, 3))):
             expected = rng.randint(low, high)
-            events.append({"type": "request", "at": _day(rng.randint(0, 45)),
-                           "dimension": dimension, "unit": unit, "expected": expected,
-                           "deliverable": max(1, round(expected * rng.uniform(0.6, 2.2)))})
+            request = {"type": "request", "at": _day(rng.randint(0, 45)),
+                       "dimension": dimension, "unit": unit, "expected": expected,
+                       "deliverable": max(1, round(expected * rng.uniform(0.6, 2.2)))}
+            if higher:
+                request["lower_is_better"] = False
+            if rng.random() < 0.4:  # the trade's figure, when known
+                request["industry_norm"] = max(1, round(expected * rng.uniform(0.8, 1.6)))
+            events.append(request)
     if rng.random() < 0.3:  # promises: kept, broken, over-delivered; some on a request's dimension
         dimension, unit, low, high = rng.choice(REQUESTS)
         for _ in range(rng.choice((1, 1, 2))):
@@ -94,10 +107,16 @@ def customer(n: int) -> dict[str, Any]:
         for k in range(rng.choice((1, 1, 2, 3, 4))):
             at = rng.randint(0, 400)
             cid = f"K{n}-{k}"
-            events.append({"type": "complaint", "at": _day(at), "id": cid,
-                           "topic": topic if rng.random() < 0.7 else rng.choice(TOPICS),
-                           "severity": rng.randint(1, 5)})
-            for step in STEPS[: rng.randint(0, 4)]:
+            complaint = {"type": "complaint", "at": _day(at), "id": cid,
+                         "topic": topic if rng.random() < 0.7 else rng.choice(TOPICS),
+                         "severity": rng.randint(1, 5)}
+            responsibility = rng.choice((*RESPONSIBILITIES, None))
+            if responsibility:  # compensation only where ours or shared
+                complaint["responsibility"] = responsibility
+            events.append(complaint)
+            steps = [s for s in STEPS if s != "compensated"
+                     or responsibility in ("ours", "shared")]
+            for step in steps[: rng.randint(0, len(steps))]:
                 events.append({"type": "recovery", "at": _day(max(0, at - 1)),
                                "complaint_id": cid, "step": step})
     if rng.random() < 0.3:
@@ -108,8 +127,11 @@ def customer(n: int) -> dict[str, Any]:
     for _ in range(rng.choice((0, 0, 0, 1, 2, 3))):
         events.append({"type": "referral", "at": _day(rng.randint(0, 300))})
     if rng.random() < 0.1:
-        events.append({"type": "churn", "at": _day(rng.randint(0, 500)),
-                       "reason": rng.choice(("price", "moved", "service"))})
+        churn = {"type": "churn", "at": _day(rng.randint(0, 500)),
+                 "reason": rng.choice(CHURN_REASONS)}
+        if rng.random() < 0.3:
+            churn["note"] = rng.choice(("found a cheaper shop", "moved to Shenzhen", "搬家了"))
+        events.append(churn)
     near = rng.random() < 0.1  # a birthday within the week
     birthday = (AS_OF + dt.timedelta(days=rng.randint(0, 6))) if near else \
         dt.date(1950 + rng.randint(0, 50), rng.randint(1, 12), rng.randint(1, 28))
