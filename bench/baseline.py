@@ -368,7 +368,8 @@ def decide_customer(customer: Any, as_of: dt.date, with_profile: bool = False) -
     _relationship(out, v)
 
     made = [contact_label(c) for c in POLICY.recent(customer, as_of)]
-    kept, suppressed = arbitrate(out.recs, ACTIONS, POLICY, made, out.compose)
+    kept, suppressed = arbitrate(out.recs, ACTIONS, POLICY, made, out.compose,
+                                 POLICY.done_today(customer, as_of))
     shown = {k: x for k, x in v.items() if k not in PRIVATE}
     if out.derived:
         shown["derived"] = dict(sorted(out.derived.items()))

@@ -46,6 +46,10 @@ class ContactPolicy:
                 if isinstance(e, Contact) and e.direction == "outbound"
                 and since <= e.at <= as_of]
 
+    def done_today(self, customer: Customer, as_of: dt.date) -> list[str]:
+        """The actions outbound contacts carried out on `as_of` itself."""
+        return [c.action for c in self.recent(customer, as_of) if c.at == as_of and c.action]
+
     def recent_contacts(self, customer: Customer, as_of: dt.date) -> int:
         return len(self.recent(customer, as_of))
 
@@ -72,13 +76,14 @@ def _one_per(rec: Recommendation, actions: Mapping[str, ActionSpec]) -> str:
 
 def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, ActionSpec],
               policy: ContactPolicy, already_contacted: int | Sequence[str],
-              compose: Compose | None = None
+              compose: Compose | None = None, done_today: Sequence[str] = ()
               ) -> tuple[tuple[Recommendation, ...], tuple[Suppressed, ...]]:
     """One recommendation per action, one conversation, then the contact cap; returns
     (kept, suppressed).
 
     `already_contacted` is the contacts made in the window: their number, or their labels
-    (`contact_label`) so a recommendation the cap holds back names what filled it.
+    (`contact_label`) so a recommendation the cap holds back names what filled it;
+    `done_today` the actions carried out today (`ContactPolicy.done_today`).
     """
     if isinstance(already_contacted, int):
         filled_by = ["an earlier contact"] * already_contacted
@@ -102,7 +107,7 @@ def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, Action
     if compose is not None:
         recs, held = compose_replies(recs, actions, compose)
         suppressed += held
-    recs, held = hold_back(recs, actions, policy.conversations_per_day)
+    recs, held = hold_back(recs, actions, policy.conversations_per_day, done_today)
     suppressed += held
     kept: list[Recommendation] = []
     used = len(filled_by)

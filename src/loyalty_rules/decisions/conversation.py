@@ -94,15 +94,18 @@ def _held(rec: Recommendation, reason: str, by: Recommendation | None) -> Suppre
 
 
 def hold_back(recs: Sequence[Recommendation], actions: Mapping[str, ActionSpec],
-              conversations_per_day: int
+              conversations_per_day: int, done_today: Sequence[str] = ()
               ) -> tuple[list[Recommendation], list[Suppressed]]:
-    """Steps 2-5 of the module docstring; returns (kept in precedence order, held back)."""
+    """Steps 2-5 of the module docstring; returns (kept in precedence order, held back).
+    `done_today`: the actions already carried out today (outbound contacts naming them): a
+    gift given this morning still holds an ask back this afternoon."""
     ordered = sorted(recs, key=lambda r: precedence(r, actions))
     held: list[Suppressed] = []
     kept: list[Recommendation] = []
     recovery = next((r for r in ordered if group_of(r, actions) == "recovery"), None)
     greeting: Recommendation | None = None
     gift = next((r for r in ordered if group_of(r, actions) == "value"), None)
+    given = next((a for a in done_today if a in actions and actions[a].group == "value"), None)
     for rec in ordered:
         group = group_of(rec, actions)
         if recovery is not None and group in HELD_DURING_RECOVERY:
@@ -114,6 +117,10 @@ def hold_back(recs: Sequence[Recommendation], actions: Mapping[str, ActionSpec],
         elif group == "asks" and gift is not None and recovery is None:
             held.append(_held(rec, f"give before you ask: no ask on the day of {gift.action}",
                               gift))
+        elif group == "asks" and given is not None and recovery is None:
+            held.append(Suppressed(rec.action, rec.rule, rec.ruleset,
+                                   f"give before you ask: no ask on the day of {given} "
+                                   "(given today)", rec.id, given))
         else:
             if group == "relationship" and _outbound(rec, actions):
                 greeting = rec
