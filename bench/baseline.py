@@ -64,6 +64,7 @@ COVERED = (
     "recovery/compensate", "recovery/follow-up", "recovery/recurring-topic-review",
     "relationship/key-account-by-value", "relationship/key-account-by-influence",
     "relationship/wake-dormant", "relationship/stalled-prospect", "relationship/win-back",
+    "relationship/win-back-what-changed", "relationship/lower-switching-cost",
     "relationship/keep-in-touch-at-risk", "relationship/keep-in-touch-monthly",
     "relationship/between-first-and-second-visit", "relationship/greet-returning",
     "relationship/greet-returning-vip", "relationship/programme-after-second-visit",
@@ -81,6 +82,12 @@ LEAD_TIME_UNITS = ("days", "day", "hours", "hour", "weeks", "week", "天", "小�
 PERSONAL_COMMITMENT_TYPES = ("dominant", "analytical")
 # loyalty.yaml
 RECOGNITION_TIERS = ("double_VIP", "triple_VIP")
+SURPRISE_MIN_SPEND, SURPRISE_MAX_ATTEMPTS, SURPRISE_MAX_QUIET_DAYS = 0.0, 3, 365
+# relationship.yaml: the investment actions' value gates and letting go
+WAKE_MIN_VALUE_PERCENTILE, WAKE_MIN_SPEND, WAKE_MAX_ATTEMPTS, WAKE_MAX_QUIET_DAYS = 50, 500.0, 3, 730
+WIN_BACK_MIN_VALUE_PERCENTILE, WIN_BACK_MIN_SPEND, WIN_BACK_MAX_ATTEMPTS = 50, 500.0, 3
+WHAT_CHANGED_REASONS, SWITCHING_COST_REASONS = ("service", "quality"), ("price", "competitor")
+GENERAL_WIN_BACK_REASONS = ("other",)
 # recovery.yaml
 RECURRING_TOPIC_COUNT = 3
 
@@ -91,6 +98,18 @@ def _tidy(value: float) -> float:
 
 def _num(x: Any) -> bool:
     return x is not None
+
+
+def _worth(v: dict[str, Any], percentile: float, spend: float) -> bool:
+    """The value gate: the value percentile with a population, else the spend."""
+    rank = v.get("value_percentile")
+    if rank is not None:
+        return bool(rank >= percentile)
+    return _num(v.get("spend")) and v["spend"] >= spend
+
+
+def _below(v: dict[str, Any], key: str, limit: int) -> bool:
+    return _num(v.get(key)) and v[key] < limit
 
 
 def _quiet(v: dict[str, Any], key: str, days: int) -> bool:
@@ -226,7 +245,11 @@ def _loyalty(out: Candidates, v: dict[str, Any]) -> None:
             and _quiet(v, "days_since_grow_share_of_wallet", 30)):
         rec("loyalty/barnacle-grow-share", "grow_share_of_wallet", 45,
             {"average_order": v.get("average_order")})
+    activity = v.get("days_since_activity")
     if (loyalty == "high" and calm and v.get("broken_promises") == 0
+            and _num(v.get("spend")) and v["spend"] >= SURPRISE_MIN_SPEND
+            and _num(activity) and activity <= SURPRISE_MAX_QUIET_DAYS
+            and _below(v, "surprise_attempts", SURPRISE_MAX_ATTEMPTS)
             and _quiet(v, "days_since_surprise", 90)):
         average = v.get("average_order")
         cap = None if average is None else _tidy(round(_tidy(average * 0.05), 0))
@@ -287,7 +310,10 @@ def _relationship(out: Candidates, v: dict[str, Any]) -> None:
     churned, tier_rank, loyalty = v.get("churned"), v.get("tier_rank"), v.get("loyalty")
     calm = v.get("open_complaints") == 0 and v.get("dormant") is False
     activity, contact = v.get("days_since_activity"), v.get("days_since_contact")
-    if v.get("dormant") is True and _quiet(v, "days_since_wake_dormant", 30):
+    if (v.get("dormant") is True and _num(activity) and activity <= WAKE_MAX_QUIET_DAYS
+            and _below(v, "wake_dormant_attempts", WAKE_MAX_ATTEMPTS)
+            and _quiet(v, "days_since_wake_dormant", 30)
+            and _worth(v, WAKE_MIN_VALUE_PERCENTILE, WAKE_MIN_SPEND)):
         rec("relationship/wake-dormant", "wake_dormant", 82,
             {"days_quiet": activity, "usual_interval": v.get("usual_interval_days")})
     engaged = v.get("engaged_visits")
@@ -295,11 +321,23 @@ def _relationship(out: Candidates, v: dict[str, Any]) -> None:
             and 14 <= activity <= 90 and v.get("days_since_activate_stalled_prospect") is None):
         rec("relationship/stalled-prospect", "activate_stalled_prospect", 65,
             {"visits": engaged}, channel="letter")
-    since_churn = v.get("days_since_churn")
-    if (churned is True and _num(since_churn) and since_churn <= 365
-            and _quiet(v, "days_since_win_back", 30)):
-        rec("relationship/win-back", "win_back", 70,
-            {"reason": v.get("churn_reason"), "note": v.get("churn_note"),
+    since_churn, reason = v.get("days_since_churn"), v.get("churn_reason")
+    leaver = (churned is True and _num(since_churn) and since_churn <= 365
+              and _worth(v, WIN_BACK_MIN_VALUE_PERCENTILE, WIN_BACK_MIN_SPEND))
+    trying = (_quiet(v, "days_since_win_back", 30)
+              and _below(v, "win_back_attempts", WIN_BACK_MAX_ATTEMPTS))
+    why = {"reason": reason, "note": v.get("churn_note"), "days_since_churn": since_churn}
+    if leaver and trying and (reason is None or reason in GENERAL_WIN_BACK_REASONS):
+        rec("relationship/win-back", "win_back", 70, why)
+    if leaver and trying and reason is not None and reason in WHAT_CHANGED_REASONS:
+        rec("relationship/win-back-what-changed", "win_back", 70, why,
+            script="win_back_what_changed")
+    if (leaver and reason is not None and reason in SWITCHING_COST_REASONS
+            and _below(v, "win_back_attempts", WIN_BACK_MAX_ATTEMPTS)
+            and _below(v, "lower_switching_cost_attempts", WIN_BACK_MAX_ATTEMPTS)
+            and _quiet(v, "days_since_lower_switching_cost", 30)):
+        rec("relationship/lower-switching-cost", "lower_switching_cost", 70,
+            {"reason": reason, "note": v.get("churn_note"), "tier": v.get("tier"),
              "days_since_churn": since_churn})
     valued = loyalty == "high" or (loyalty == "low" and derived.get("key_account") is True)
     steady = churned is False and calm

@@ -292,7 +292,9 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
     if aside:
         kept = tuple(sorted((*kept, *aside.values()),
                             key=lambda r: (-r.priority, r.order, r.action)))
-    profile = {k: v for k, v in prepared.profile.items() if k not in PRIVATE_PROFILE_KEYS}
+    profile = dict(prepared.profile)  # a copy in C, then the private keys out: same order
+    for private in PRIVATE_PROFILE_KEYS:
+        profile.pop(private, None)
     if prepared.derived:
         profile["derived"] = dict(sorted(prepared.derived.items()))  # by name, not firing order
     fired = tuple(dict.fromkeys(rule.key for rule, _ in prepared.firings))
@@ -321,9 +323,43 @@ def _non_finite(value: Any, path: str) -> str | None:
     return None
 
 
+_LEAVES = frozenset((str, int, bool, type(None), dt.date))
+
+
+def _all_finite(*values: Any) -> bool:
+    """Whether every float in `values` (nested in mappings, lists, tuples) is finite: the
+    cheap test every decision takes (type checks, no paths built); `_non_finite` then names
+    the culprit of the rare decision that fails it."""
+    stack = list(values)
+    pop, push, push_all = stack.pop, stack.append, stack.extend
+    while stack:
+        value = pop()
+        kind = type(value)
+        if kind in _LEAVES:
+            continue
+        if kind is float:
+            if not math.isfinite(value):
+                return False
+        elif kind is dict:
+            push_all(value.values())
+        elif kind is list or kind is tuple:
+            push_all(value)
+        elif isinstance(value, float):  # subclasses: whatever `_non_finite` would look into
+            push(float(value))
+        elif isinstance(value, Mapping):
+            push_all(value.values())
+        elif isinstance(value, (list, tuple)):
+            push_all(value)
+    return True
+
+
 def finite(decision: Decision) -> Decision:
     """The decision, if every number in it is finite (JSON has no Infinity or NaN); else
     `RecordError` naming the first that is not (two purchases of 1e308 sum to infinity)."""
+    recs = decision.recommendations
+    if _all_finite(decision.profile, *(r.params for r in recs),
+                   *(r.explanation for r in recs)):
+        return decision
     found = _non_finite(decision.profile, "profile")
     for rec in decision.recommendations:
         found = found or _non_finite(rec.params, f"recommendations.{rec.rule}.params") \

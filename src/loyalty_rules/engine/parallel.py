@@ -115,6 +115,12 @@ def _plugin_modules(manager: Any) -> tuple[tuple[str, Any], ...]:
 
 # -- records not parsed yet ------------------------------------------------------------------
 
+#: characters of unparsed JSON Lines `evaluate_parallel` reads ahead at most to decide that
+#: an input is small enough for one process: 4,000 CDNOW customers are ~0.8 MB, 4,000
+#: customers of 200 open items each ~80 MB (docs/benchmarks.md, memory)
+HEAD_TEXT = 8_000_000
+
+
 class RawLine(NamedTuple):
     """A JSON Lines record as read: the worker parses it, so the parent process stays light.
     (A named tuple: the parent makes one per customer, and it pickles as a plain tuple.)"""
@@ -388,15 +394,25 @@ def evaluate_parallel(engine: Engine, customers: Iterable[Any], as_of: dt.date,
     `customers` holds `Customer`, `Rejected`, mappings, or `RawLine` (from `read_records`).
     With `encode`, each decision comes back as an `Encoded` (its contract JSON, written in
     the worker) instead of a `Decision`. An input of at most `in_process_up_to` customers
-    (default: one batch) is evaluated in this process: no worker is started for it.
+    (default: one batch) is evaluated in this process: no worker is started for it; with
+    `in_process_up_to`, only if it is also at most `HEAD_TEXT` characters of JSON Lines.
     """
     if workers < 1:
         raise UsageError("workers must be at least 1")
     unique = _UniqueIds()
     batches = _batches(customers, engine.batch_size)
     small = max(1, -(-in_process_up_to // engine.batch_size)) if in_process_up_to else 1
-    head = list(itertools.islice(batches, small + 1))
-    if len(head) <= small:  # too little to pay back starting processes
+    # read ahead to tell a small input from a large one, holding at most HEAD_TEXT characters
+    # of unparsed records: customers with long histories are enough work for the workers
+    cap = HEAD_TEXT if in_process_up_to else float("inf")
+    head: list[list[Any]] = []
+    text = 0
+    for items in batches:
+        head.append(items)
+        text += sum(len(item.text) for item in items if isinstance(item, RawLine))
+        if len(head) > small or text > cap:
+            break
+    if len(head) <= small and text <= cap:  # too little to pay back starting processes
         for items in head:
             batch = _Batch(items, [i for i in items if not isinstance(i, Rejected)])
             yield from _merge(batch, *_evaluate_with(engine, batch.sent, as_of, locale, encode),

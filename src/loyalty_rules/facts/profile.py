@@ -30,6 +30,7 @@ from .models import (
 from .parameters import (
     ACTION_RECENCY,
     COMPENSATED_RESPONSIBILITIES,
+    INVESTMENT_ACTIONS,
     ITEM_FIELDS,
     LOYALTY_STAGES,
     PROFILE_FIELDS,
@@ -461,7 +462,8 @@ def _calendar(as_of: dt.date, v: dict[str, Any]) -> None:
 
 def _recency(h: History, as_of: dt.date, v: dict[str, Any]) -> None:
     """When each recommendation was last carried out (a contact naming it), so rules can hold
-    back what was done recently; and the 611 contacts still pending since their date."""
+    back what was done recently; how many investment contacts went unanswered (the retry
+    limit); and the 611 contacts still pending since their date."""
     last_done: dict[str, dt.date] = {}
     for contact in h.contacts:
         if contact.action is not None:
@@ -469,6 +471,11 @@ def _recency(h: History, as_of: dt.date, v: dict[str, Any]) -> None:
     for action in ACTION_RECENCY:
         if action in last_done:
             v[f"days_since_{action}"] = _days(as_of, last_done[action])
+    # an attempt is answered by anything the customer does on or after it
+    unanswered = [c.action for c in h.contacts if c.direction == "outbound"
+                  and (h.last_activity is None or c.at > h.last_activity)]
+    for action in INVESTMENT_ACTIONS:
+        v[f"{action}_attempts"] = unanswered.count(action)
     for action, scheduled in _latest_revisit_dates(as_of).items():
         if action not in last_done or last_done[action] < scheduled:
             v[f"{action}_pending_days"] = _days(as_of, scheduled)

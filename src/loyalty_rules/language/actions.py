@@ -64,6 +64,9 @@ CORE_ACTIONS: tuple[ActionSpec, ...] = (
        purpose="relationship", anchor=("days_since_activity",)),
     _A("win_back", "Find out why they left; reward a return on several channels.", ("CMP-06",),
        purpose="relationship", anchor=("days_since_churn",)),
+    _A("lower_switching_cost", "Lost to a competitor or on price: lower the cost of coming "
+       "back (take over the transfer, honour their status).", ("CRM-03", "CMP-06"),
+       purpose="relationship", role="store", anchor=("days_since_churn",)),
     _A("keep_in_touch", "A valued customer not contacted for too long.", ("CRM-07", "CRM-08"),
        purpose="relationship", anchor=("days_since_contact", "days_since_activity")),
     _A("revisit_sms", "The 611 programme's text message (1st and 15th, 3 pm).", ("CRM-04",),
