@@ -35,18 +35,23 @@ from candidates import ACTIONS, Candidates
 
 from loyalty_rules import derive_profile
 from loyalty_rules.decisions.arbitration import ContactPolicy, arbitrate, contact_label
+from loyalty_rules.facts.queries import item_namespace, query_facts
 from loyalty_rules.language.computations import commitment, pad
 
+#: the latest or first events the core rules read (`last_survey.score`)
+READ_EVENTS = [item_namespace("last_survey")]
 POLICY = ContactPolicy()  # 3 contacts per 7 days, one outbound conversation a day
 PRIVATE = ("customer_id", "name")
 
 #: every core rule mirrored here, in the engine's rule order (files by name, rules in order)
 COVERED = (
     "expectations/industry-norm", "expectations/industry-norm-unknown",
-    "expectations/dominant-under-promise", "expectations/analytical-honest-reasons",
+    "expectations/dominant-under-promise", "expectations/dominant-under-promise-amount",
+    "expectations/analytical-honest-reasons", "expectations/analytical-honest-reasons-amount",
     "expectations/social-main-expectation", "expectations/peaceful-guide-decision",
-    "expectations/far-beyond-set-expectations",
-    "expectations/bad-experience-set-expectations", "expectations/pad-quoted-wait",
+    "expectations/far-beyond-set-expectations", "expectations/far-beyond-set-expectations-plain",
+    "expectations/bad-experience-set-expectations",
+    "expectations/bad-experience-set-expectations-plain", "expectations/pad-quoted-wait",
     "expectations/pad-quoted-lead-time", "expectations/request-unanswered",
     "expectations/inbound-unanswered", "expectations/broken-promise",
     "expectations/forewarn-delay", "expectations/promise-off-key-content",
@@ -141,28 +146,46 @@ def _request(out: Candidates, i: dict[str, Any], v: dict[str, Any]) -> None:
     if i.get("industry_norm") is None and deliverable is not None:
         rec("expectations/industry-norm-unknown", "tell_industry_norm", 70,
             {"deliverable": deliverable, "unit": unit}, script="tell_industry_norm_general")
-    if personality == "dominant" and _num(deliverable) and deliverable > 0:
+    if personality == "dominant" and _num(deliverable) and deliverable > 0 and lower is True:
         rec("expectations/dominant-under-promise", "under_promise", 90,
-            {"promise": commitment(deliverable, DOMINANT_MARGIN, lower), "unit": unit})
-    if personality == "analytical" and _num(deliverable) and deliverable > 0:
+            {"promise": commitment(deliverable, DOMINANT_MARGIN), "unit": unit})
+    if personality == "dominant" and _num(deliverable) and deliverable > 0 and lower is False:
+        rec("expectations/dominant-under-promise-amount", "under_promise", 90,
+            {"promise": commitment(deliverable, DOMINANT_MARGIN, False), "unit": unit},
+            script="under_promise_amount")
+    if personality == "analytical" and _num(deliverable) and deliverable > 0 and lower is True:
         rec("expectations/analytical-honest-reasons", "honest_reasons", 90,
-            {"promise": commitment(deliverable, ANALYTICAL_MARGIN, lower), "unit": unit})
+            {"promise": commitment(deliverable, ANALYTICAL_MARGIN), "unit": unit})
+    if personality == "analytical" and _num(deliverable) and deliverable > 0 and lower is False:
+        rec("expectations/analytical-honest-reasons-amount", "honest_reasons", 90,
+            {"promise": commitment(deliverable, ANALYTICAL_MARGIN, False), "unit": unit},
+            script="honest_reasons_amount")
     if personality == "social":
         rec("expectations/social-main-expectation", "meet_main_expectation", 90,
             {"deliverable": deliverable, "unit": unit})
     if personality == "peaceful":
         rec("expectations/peaceful-guide-decision", "guide_decision", 90,
             {"deliverable": deliverable, "unit": unit})
-    if _num(ratio) and ratio >= FAR_BEYOND_RATIO:
-        rec("expectations/far-beyond-set-expectations", "set_expectations", 80,
-            {"expected": i.get("expected"), "deliverable": deliverable, "unit": unit})
+    committing = personality is not None and personality in PERSONAL_COMMITMENT_TYPES
+    plain = personality is None or not committing
+    far = {"expected": i.get("expected"), "deliverable": deliverable, "unit": unit}
+    if _num(ratio) and ratio >= FAR_BEYOND_RATIO and committing:
+        rec("expectations/far-beyond-set-expectations", "set_expectations", 80, far)
+    if _num(ratio) and ratio >= FAR_BEYOND_RATIO and plain:
+        rec("expectations/far-beyond-set-expectations-plain", "set_expectations", 80, far,
+            script="set_expectations_plain")
     complaints, broken = v.get("complaints"), v.get("broken_promises")
-    if deliverable is not None and (
-            (_num(complaints) and complaints >= 1)
-            or (complaints == 0 and _num(broken) and broken >= 1)):
+    bad = deliverable is not None and (
+        (_num(complaints) and complaints >= 1)
+        or (complaints == 0 and _num(broken) and broken >= 1))
+    if bad and committing:
         rec("expectations/bad-experience-set-expectations", "set_expectations", 80,
             {"deliverable": deliverable, "unit": unit},
             script="set_expectations_after_experience")
+    if bad and plain:
+        rec("expectations/bad-experience-set-expectations-plain", "set_expectations", 80,
+            {"deliverable": deliverable, "unit": unit},
+            script="set_expectations_after_experience_plain")
     quotable = (_num(deliverable) and deliverable > 0 and lower is True
                 and (personality is None or personality not in PERSONAL_COMMITMENT_TYPES)
                 and (ratio is None or ratio < FAR_BEYOND_RATIO)
@@ -226,7 +249,9 @@ def _loyalty(out: Candidates, v: dict[str, Any]) -> None:
     recent_survey = _num(survey_days) and survey_days <= 90
     if (_num(score) and 4.0 <= score < 5.0 and recent_survey and churned is False
             and _quiet(v, "days_since_at_risk_satisfied", 90)):
-        rec("loyalty/satisfied-not-delighted", "at_risk_satisfied", 70, {"score": score})
+        last = v.get("last_survey") or {}
+        rec("loyalty/satisfied-not-delighted", "at_risk_satisfied", 70,
+            {"score": score, "given": last.get("score"), "scale": last.get("scale")})
     if segment == "true_friend" and calm and _quiet(v, "days_since_reward_and_nurture", 30):
         if tier is not None and tier in RECOGNITION_TIERS:
             rec("loyalty/true-friend-recognition", "reward_and_nurture", 50,
@@ -257,8 +282,8 @@ def _loyalty(out: Candidates, v: dict[str, Any]) -> None:
         rec("loyalty/referral-delighted", "ask_referral", 45, {"score": score})
     if v.get("loyalty_stage") == "advocate" and churned is False and may_ask:
         rec("loyalty/referral-advocate", "ask_referral", 45, {"referrals": v.get("referrals")})
-    if (derived.get("over_delivered") is True and _num(v.get("purchases"))
-            and v["purchases"] >= 1 and may_ask):
+    if (derived.get("over_delivered") is True and v.get("broken_promises") == 0
+            and _num(v.get("purchases")) and v["purchases"] >= 1 and may_ask):
         rec("loyalty/referral-over-delivered", "ask_referral", 45, {})
     if (segment == "true_friend" and calm and v.get("broken_promises") == 0
             and _quiet(v, "days_since_ask_advice", ADVICE_INTERVAL_DAYS)):
@@ -336,7 +361,7 @@ def _relationship(out: Candidates, v: dict[str, Any]) -> None:
             and _below(v, "wake_dormant_attempts", WAKE_MAX_ATTEMPTS)
             and _quiet(v, "days_since_wake_dormant", 30)
             and _worth(v, WAKE_MIN_VALUE_PERCENTILE, WAKE_MIN_SPEND)):
-        rec("relationship/wake-dormant", "wake_dormant", 75,
+        rec("relationship/wake-dormant", "wake_dormant", 82,
             {"days_quiet": activity, "usual_interval": v.get("usual_interval_days")})
     engaged = v.get("engaged_visits")
     if (v.get("purchases") == 0 and _num(engaged) and engaged >= 3 and _num(activity)
@@ -416,6 +441,7 @@ def decide_customer(customer: Any, as_of: dt.date, with_profile: bool = False) -
     facts, as (decision, facts)."""
     profile = derive_profile(customer, as_of)
     v = profile.values
+    v.update(query_facts(customer, as_of, {}, READ_EVENTS))  # as the engine: what rules read
     out = Candidates(customer, as_of, v, ORDER)
     _channel_by_stage(out, v)
     _answering(out, v)
@@ -429,7 +455,8 @@ def decide_customer(customer: Any, as_of: dt.date, with_profile: bool = False) -
     _relationship(out, v)
 
     made = [contact_label(c) for c in POLICY.recent(customer, as_of)]
-    kept, suppressed = arbitrate(out.recs, ACTIONS, POLICY, made, out.compose)
+    kept, suppressed = arbitrate(out.recs, ACTIONS, POLICY, made, out.compose,
+                                 POLICY.done_today(customer, as_of))
     shown = {k: x for k, x in v.items() if k not in PRIVATE}
     if out.derived:
         shown["derived"] = dict(sorted(out.derived.items()))

@@ -287,7 +287,7 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
         candidates = [rec for rec in candidates if rec.id not in aside]
     made = [contact_label(c) for c in setup.policy.recent(customer, as_of)]
     kept, suppressed = arbitrate(candidates, setup.vocabulary.actions, setup.policy, made,
-                                 compose)
+                                 compose, setup.policy.done_today(customer, as_of))
     if held is not None:
         kept = tuple(attrs.evolve(rec, status="open") for rec in kept)
     if aside:
