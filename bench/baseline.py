@@ -35,30 +35,41 @@ from candidates import ACTIONS, Candidates
 
 from loyalty_rules import derive_profile
 from loyalty_rules.decisions.arbitration import ContactPolicy, arbitrate, contact_label
+from loyalty_rules.facts.queries import item_namespace, query_facts
 from loyalty_rules.language.computations import commitment, pad
 
+#: the latest or first events the core rules read (`last_survey.score`)
+READ_EVENTS = [item_namespace("last_survey")]
 POLICY = ContactPolicy()  # 3 contacts per 7 days, one outbound conversation a day
 PRIVATE = ("customer_id", "name")
 
 #: every core rule mirrored here, in the engine's rule order (files by name, rules in order)
 COVERED = (
     "expectations/industry-norm", "expectations/industry-norm-unknown",
-    "expectations/dominant-under-promise", "expectations/analytical-honest-reasons",
+    "expectations/dominant-under-promise", "expectations/dominant-under-promise-amount",
+    "expectations/analytical-honest-reasons", "expectations/analytical-honest-reasons-amount",
     "expectations/social-main-expectation", "expectations/peaceful-guide-decision",
-    "expectations/far-beyond-set-expectations",
-    "expectations/bad-experience-set-expectations", "expectations/pad-quoted-wait",
+    "expectations/far-beyond-set-expectations", "expectations/far-beyond-set-expectations-plain",
+    "expectations/bad-experience-set-expectations",
+    "expectations/bad-experience-set-expectations-plain", "expectations/pad-quoted-wait",
     "expectations/pad-quoted-lead-time", "expectations/request-unanswered",
     "expectations/inbound-unanswered", "expectations/broken-promise",
+    "expectations/forewarn-delay", "expectations/promise-off-key-content",
     "expectations/over-delivered",
     "loyalty/satisfied-not-delighted", "loyalty/true-friend-recognition",
     "loyalty/true-friend-benefits", "loyalty/butterfly-harvest", "loyalty/barnacle-grow-share",
     "loyalty/surprise-loyal", "loyalty/referral-delighted", "loyalty/referral-advocate",
-    "loyalty/referral-over-delivered", "loyalty/upsell-value", "loyalty/upsell-price",
+    "loyalty/referral-over-delivered", "loyalty/ask-true-friend-advice",
+    "loyalty/upsell-value", "loyalty/upsell-price",
     "loyalty/programme-repeat-buyer",
     "recovery/acknowledge", "recovery/explain", "recovery/propose-solution",
-    "recovery/compensate", "recovery/follow-up", "recovery/recurring-topic-review",
+    "recovery/compensate", "recovery/compensate-minor", "recovery/compensate-serious",
+    "recovery/follow-up", "recovery/after-sale-follow-up", "recovery/recurring-topic-review",
     "relationship/key-account-by-value", "relationship/key-account-by-influence",
+    "relationship/channel-by-stage.1", "relationship/channel-by-stage.2",
+    "relationship/channel-by-stage.3", "relationship/channel-by-stage.4",
     "relationship/wake-dormant", "relationship/stalled-prospect", "relationship/win-back",
+    "relationship/win-back-what-changed", "relationship/lower-switching-cost",
     "relationship/keep-in-touch-at-risk", "relationship/keep-in-touch-monthly",
     "relationship/between-first-and-second-visit", "relationship/greet-returning",
     "relationship/greet-returning-vip", "relationship/programme-after-second-visit",
@@ -74,10 +85,26 @@ WAIT_PADDING_MINUTES, LEAD_TIME_MARGIN, RESPOND_WITHIN_DAYS = 10, 0.1, 1
 WAIT_UNITS = ("minutes", "minute", "min", "分钟")
 LEAD_TIME_UNITS = ("days", "day", "hours", "hour", "weeks", "week", "天", "小时", "周")
 PERSONAL_COMMITMENT_TYPES = ("dominant", "analytical")
+KEY_DIMENSIONS = ("reliability", "delivery", "on_time", "wait", "availability", "damage",
+                  "可靠性", "交付", "交车", "准时", "等候", "可得性", "配件", "损坏")
 # loyalty.yaml
 RECOGNITION_TIERS = ("double_VIP", "triple_VIP")
+SURPRISE_MIN_SPEND, SURPRISE_MAX_ATTEMPTS, SURPRISE_MAX_QUIET_DAYS = 0.0, 3, 365
+# relationship.yaml: the investment actions' value gates and letting go
+WAKE_MIN_VALUE_PERCENTILE, WAKE_MIN_SPEND, WAKE_MAX_ATTEMPTS, WAKE_MAX_QUIET_DAYS = 50, 500.0, 3, 730
+WIN_BACK_MIN_VALUE_PERCENTILE, WIN_BACK_MIN_SPEND, WIN_BACK_MAX_ATTEMPTS = 50, 500.0, 3
+WHAT_CHANGED_REASONS, SWITCHING_COST_REASONS = ("service", "quality"), ("price", "competitor")
+GENERAL_WIN_BACK_REASONS = ("other",)
+ADVICE_INTERVAL_DAYS = 180
 # recovery.yaml
 RECURRING_TOPIC_COUNT = 3
+MINOR_MAX_SEVERITY, SERIOUS_MIN_SEVERITY = 2, 4
+AFTER_SALE_DAYS, AFTER_SALE_WINDOW_DAYS = 3, 7
+# relationship.yaml: the channel by loyalty stage (LOY-09), a table of four rows
+STAGE_CHANNELS = {"expectation": ("relationship/channel-by-stage.1", "sms"),
+                  "purchase": ("relationship/channel-by-stage.2", "phone"),
+                  "repeat": ("relationship/channel-by-stage.3", "phone"),
+                  "advocate": ("relationship/channel-by-stage.4", "visit")}
 
 
 def _tidy(value: float) -> float:
@@ -86,6 +113,18 @@ def _tidy(value: float) -> float:
 
 def _num(x: Any) -> bool:
     return x is not None
+
+
+def _worth(v: dict[str, Any], percentile: float, spend: float) -> bool:
+    """The value gate: the value percentile with a population, else the spend."""
+    rank = v.get("value_percentile")
+    if rank is not None:
+        return bool(rank >= percentile)
+    return _num(v.get("spend")) and v["spend"] >= spend
+
+
+def _below(v: dict[str, Any], key: str, limit: int) -> bool:
+    return _num(v.get(key)) and v[key] < limit
 
 
 def _quiet(v: dict[str, Any], key: str, days: int) -> bool:
@@ -107,28 +146,46 @@ def _request(out: Candidates, i: dict[str, Any], v: dict[str, Any]) -> None:
     if i.get("industry_norm") is None and deliverable is not None:
         rec("expectations/industry-norm-unknown", "tell_industry_norm", 70,
             {"deliverable": deliverable, "unit": unit}, script="tell_industry_norm_general")
-    if personality == "dominant" and _num(deliverable) and deliverable > 0:
+    if personality == "dominant" and _num(deliverable) and deliverable > 0 and lower is True:
         rec("expectations/dominant-under-promise", "under_promise", 90,
-            {"promise": commitment(deliverable, DOMINANT_MARGIN, lower), "unit": unit})
-    if personality == "analytical" and _num(deliverable) and deliverable > 0:
+            {"promise": commitment(deliverable, DOMINANT_MARGIN), "unit": unit})
+    if personality == "dominant" and _num(deliverable) and deliverable > 0 and lower is False:
+        rec("expectations/dominant-under-promise-amount", "under_promise", 90,
+            {"promise": commitment(deliverable, DOMINANT_MARGIN, False), "unit": unit},
+            script="under_promise_amount")
+    if personality == "analytical" and _num(deliverable) and deliverable > 0 and lower is True:
         rec("expectations/analytical-honest-reasons", "honest_reasons", 90,
-            {"promise": commitment(deliverable, ANALYTICAL_MARGIN, lower), "unit": unit})
+            {"promise": commitment(deliverable, ANALYTICAL_MARGIN), "unit": unit})
+    if personality == "analytical" and _num(deliverable) and deliverable > 0 and lower is False:
+        rec("expectations/analytical-honest-reasons-amount", "honest_reasons", 90,
+            {"promise": commitment(deliverable, ANALYTICAL_MARGIN, False), "unit": unit},
+            script="honest_reasons_amount")
     if personality == "social":
         rec("expectations/social-main-expectation", "meet_main_expectation", 90,
             {"deliverable": deliverable, "unit": unit})
     if personality == "peaceful":
         rec("expectations/peaceful-guide-decision", "guide_decision", 90,
             {"deliverable": deliverable, "unit": unit})
-    if _num(ratio) and ratio >= FAR_BEYOND_RATIO:
-        rec("expectations/far-beyond-set-expectations", "set_expectations", 80,
-            {"expected": i.get("expected"), "deliverable": deliverable, "unit": unit})
+    committing = personality is not None and personality in PERSONAL_COMMITMENT_TYPES
+    plain = personality is None or not committing
+    far = {"expected": i.get("expected"), "deliverable": deliverable, "unit": unit}
+    if _num(ratio) and ratio >= FAR_BEYOND_RATIO and committing:
+        rec("expectations/far-beyond-set-expectations", "set_expectations", 80, far)
+    if _num(ratio) and ratio >= FAR_BEYOND_RATIO and plain:
+        rec("expectations/far-beyond-set-expectations-plain", "set_expectations", 80, far,
+            script="set_expectations_plain")
     complaints, broken = v.get("complaints"), v.get("broken_promises")
-    if deliverable is not None and (
-            (_num(complaints) and complaints >= 1)
-            or (complaints == 0 and _num(broken) and broken >= 1)):
+    bad = deliverable is not None and (
+        (_num(complaints) and complaints >= 1)
+        or (complaints == 0 and _num(broken) and broken >= 1))
+    if bad and committing:
         rec("expectations/bad-experience-set-expectations", "set_expectations", 80,
             {"deliverable": deliverable, "unit": unit},
             script="set_expectations_after_experience")
+    if bad and plain:
+        rec("expectations/bad-experience-set-expectations-plain", "set_expectations", 80,
+            {"deliverable": deliverable, "unit": unit},
+            script="set_expectations_after_experience_plain")
     quotable = (_num(deliverable) and deliverable > 0 and lower is True
                 and (personality is None or personality not in PERSONAL_COMMITMENT_TYPES)
                 and (ratio is None or ratio < FAR_BEYOND_RATIO)
@@ -158,6 +215,14 @@ def _promise(out: Candidates, i: dict[str, Any], v: dict[str, Any]) -> None:
         out.rec("expectations/broken-promise", "recover_broken_promise", 100,
                 {"promised": i.get("promised"), "delivered": i.get("delivered"),
                  "unit": i.get("unit"), "shortfall": _tidy(gap * -1)})
+    due_in = i.get("days_to_due")
+    if i.get("at_risk") is True and _num(due_in) and due_in >= 0:
+        out.rec("expectations/forewarn-delay", "forewarn_delay", 92,
+                {"promised": i.get("promised"), "unit": i.get("unit"), "days_to_due": due_in},
+                due_in_days=1)
+    dimension = i.get("dimension")
+    if dimension is not None and dimension not in KEY_DIMENSIONS:
+        out.derive("expectations/promise-off-key-content", "off_key_promise")
     if _num(gap) and gap > 0:
         out.derive("expectations/over-delivered", "over_delivered")
 
@@ -184,7 +249,9 @@ def _loyalty(out: Candidates, v: dict[str, Any]) -> None:
     recent_survey = _num(survey_days) and survey_days <= 90
     if (_num(score) and 4.0 <= score < 5.0 and recent_survey and churned is False
             and _quiet(v, "days_since_at_risk_satisfied", 90)):
-        rec("loyalty/satisfied-not-delighted", "at_risk_satisfied", 70, {"score": score})
+        last = v.get("last_survey") or {}
+        rec("loyalty/satisfied-not-delighted", "at_risk_satisfied", 70,
+            {"score": score, "given": last.get("score"), "scale": last.get("scale")})
     if segment == "true_friend" and calm and _quiet(v, "days_since_reward_and_nurture", 30):
         if tier is not None and tier in RECOGNITION_TIERS:
             rec("loyalty/true-friend-recognition", "reward_and_nurture", 50,
@@ -201,7 +268,11 @@ def _loyalty(out: Candidates, v: dict[str, Any]) -> None:
             and _quiet(v, "days_since_grow_share_of_wallet", 30)):
         rec("loyalty/barnacle-grow-share", "grow_share_of_wallet", 45,
             {"average_order": v.get("average_order")})
+    activity = v.get("days_since_activity")
     if (loyalty == "high" and calm and v.get("broken_promises") == 0
+            and _num(v.get("spend")) and v["spend"] >= SURPRISE_MIN_SPEND
+            and _num(activity) and activity <= SURPRISE_MAX_QUIET_DAYS
+            and _below(v, "surprise_attempts", SURPRISE_MAX_ATTEMPTS)
             and _quiet(v, "days_since_surprise", 90)):
         average = v.get("average_order")
         cap = None if average is None else _tidy(round(_tidy(average * 0.05), 0))
@@ -211,9 +282,12 @@ def _loyalty(out: Candidates, v: dict[str, Any]) -> None:
         rec("loyalty/referral-delighted", "ask_referral", 45, {"score": score})
     if v.get("loyalty_stage") == "advocate" and churned is False and may_ask:
         rec("loyalty/referral-advocate", "ask_referral", 45, {"referrals": v.get("referrals")})
-    if (derived.get("over_delivered") is True and _num(v.get("purchases"))
-            and v["purchases"] >= 1 and may_ask):
+    if (derived.get("over_delivered") is True and v.get("broken_promises") == 0
+            and _num(v.get("purchases")) and v["purchases"] >= 1 and may_ask):
         rec("loyalty/referral-over-delivered", "ask_referral", 45, {})
+    if (segment == "true_friend" and calm and v.get("broken_promises") == 0
+            and _quiet(v, "days_since_ask_advice", ADVICE_INTERVAL_DAYS)):
+        rec("loyalty/ask-true-friend-advice", "ask_advice", 42, {})
     if (segment == "true_friend" and v.get("next_tier") is not None and calm
             and v.get("broken_promises") == 0 and _quiet(v, "days_since_upsell", 60)):
         orientation = v.get("orientation")
@@ -243,9 +317,14 @@ def _complaint(out: Candidates, i: dict[str, Any], v: dict[str, Any]) -> None:
     if step == "agreed":
         rec("recovery/propose-solution", "explain", 88, {"complaint": cid, "topic": topic},
             due_in_days=1, script="propose_solution")
+    severity = i.get("severity")
     if step == "compensated":
-        rec("recovery/compensate", "compensate", 85,
-            {"complaint": cid, "topic": topic, "severity": i.get("severity")}, due_in_days=3)
+        scale = ("standard" if severity is None
+                 or MINOR_MAX_SEVERITY < severity < SERIOUS_MIN_SEVERITY
+                 else "minor" if severity <= MINOR_MAX_SEVERITY else "serious")
+        rec(f"recovery/compensate{'' if scale == 'standard' else '-' + scale}", "compensate",
+            85, {"complaint": cid, "topic": topic, "severity": severity, "scale": scale},
+            due_in_days=3, script=None if scale == "standard" else f"compensate_{scale}")
     if step == "followed_up":
         rec("recovery/follow-up", "follow_up", 80, {"complaint": cid, "topic": topic},
             due_in_days=7)
@@ -255,26 +334,57 @@ def _complaint(out: Candidates, i: dict[str, Any], v: dict[str, Any]) -> None:
             {"topic": topic, "count": count}, due_in_days=7)
 
 
+def _after_sale(out: Candidates, v: dict[str, Any]) -> None:
+    since = v.get("days_since_purchase")
+    if (_num(since) and AFTER_SALE_DAYS <= since <= AFTER_SALE_WINDOW_DAYS
+            and v.get("after_sale_followed_up") is False and v.get("open_complaints") == 0
+            and v.get("churned") is False):
+        out.rec("recovery/after-sale-follow-up", "after_sale_follow_up", 55,
+                {"days_since_purchase": since}, due_in_days=3)
+
+
 # -- relationship.yaml -----------------------------------------------------------------------
+
+def _channel_by_stage(out: Candidates, v: dict[str, Any]) -> None:
+    """LOY-09: derived first, as the engine's stratum 0 does, since every channel reads it."""
+    row = STAGE_CHANNELS.get(v.get("loyalty_stage"))  # type: ignore[arg-type]
+    if row is not None:
+        out.derive(row[0], "channel", row[1])
+
 
 def _relationship(out: Candidates, v: dict[str, Any]) -> None:
     rec, derived = out.rec, out.derived
     churned, tier_rank, loyalty = v.get("churned"), v.get("tier_rank"), v.get("loyalty")
     calm = v.get("open_complaints") == 0 and v.get("dormant") is False
     activity, contact = v.get("days_since_activity"), v.get("days_since_contact")
-    if v.get("dormant") is True and _quiet(v, "days_since_wake_dormant", 30):
-        rec("relationship/wake-dormant", "wake_dormant", 75,
+    if (v.get("dormant") is True and _num(activity) and activity <= WAKE_MAX_QUIET_DAYS
+            and _below(v, "wake_dormant_attempts", WAKE_MAX_ATTEMPTS)
+            and _quiet(v, "days_since_wake_dormant", 30)
+            and _worth(v, WAKE_MIN_VALUE_PERCENTILE, WAKE_MIN_SPEND)):
+        rec("relationship/wake-dormant", "wake_dormant", 82,
             {"days_quiet": activity, "usual_interval": v.get("usual_interval_days")})
     engaged = v.get("engaged_visits")
     if (v.get("purchases") == 0 and _num(engaged) and engaged >= 3 and _num(activity)
             and 14 <= activity <= 90 and v.get("days_since_activate_stalled_prospect") is None):
         rec("relationship/stalled-prospect", "activate_stalled_prospect", 65,
             {"visits": engaged}, channel="letter")
-    since_churn = v.get("days_since_churn")
-    if (churned is True and _num(since_churn) and since_churn <= 365
-            and _quiet(v, "days_since_win_back", 30)):
-        rec("relationship/win-back", "win_back", 70,
-            {"reason": v.get("churn_reason"), "note": v.get("churn_note"),
+    since_churn, reason = v.get("days_since_churn"), v.get("churn_reason")
+    leaver = (churned is True and _num(since_churn) and since_churn <= 365
+              and _worth(v, WIN_BACK_MIN_VALUE_PERCENTILE, WIN_BACK_MIN_SPEND))
+    trying = (_quiet(v, "days_since_win_back", 30)
+              and _below(v, "win_back_attempts", WIN_BACK_MAX_ATTEMPTS))
+    why = {"reason": reason, "note": v.get("churn_note"), "days_since_churn": since_churn}
+    if leaver and trying and (reason is None or reason in GENERAL_WIN_BACK_REASONS):
+        rec("relationship/win-back", "win_back", 70, why)
+    if leaver and trying and reason is not None and reason in WHAT_CHANGED_REASONS:
+        rec("relationship/win-back-what-changed", "win_back", 70, why,
+            script="win_back_what_changed")
+    if (leaver and reason is not None and reason in SWITCHING_COST_REASONS
+            and _below(v, "win_back_attempts", WIN_BACK_MAX_ATTEMPTS)
+            and _below(v, "lower_switching_cost_attempts", WIN_BACK_MAX_ATTEMPTS)
+            and _quiet(v, "days_since_lower_switching_cost", 30)):
+        rec("relationship/lower-switching-cost", "lower_switching_cost", 70,
+            {"reason": reason, "note": v.get("churn_note"), "tier": v.get("tier"),
              "days_since_churn": since_churn})
     valued = loyalty == "high" or (loyalty == "low" and derived.get("key_account") is True)
     steady = churned is False and calm
@@ -331,7 +441,9 @@ def decide_customer(customer: Any, as_of: dt.date, with_profile: bool = False) -
     facts, as (decision, facts)."""
     profile = derive_profile(customer, as_of)
     v = profile.values
+    v.update(query_facts(customer, as_of, {}, READ_EVENTS))  # as the engine: what rules read
     out = Candidates(customer, as_of, v, ORDER)
+    _channel_by_stage(out, v)
     _answering(out, v)
     for item in profile.items:  # in history order: a rule over several items keeps the first
         out.item = item
@@ -339,10 +451,12 @@ def decide_customer(customer: Any, as_of: dt.date, with_profile: bool = False) -
     out.item = None
     _key_account(out, v)  # the derived facts first (stratum 0), then what reads them
     _loyalty(out, v)
+    _after_sale(out, v)
     _relationship(out, v)
 
     made = [contact_label(c) for c in POLICY.recent(customer, as_of)]
-    kept, suppressed = arbitrate(out.recs, ACTIONS, POLICY, made, out.compose)
+    kept, suppressed = arbitrate(out.recs, ACTIONS, POLICY, made, out.compose,
+                                 POLICY.done_today(customer, as_of))
     shown = {k: x for k, x in v.items() if k not in PRIVATE}
     if out.derived:
         shown["derived"] = dict(sorted(out.derived.items()))

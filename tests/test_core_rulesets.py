@@ -35,6 +35,8 @@ CORE = {spec.name for spec in CORE_ACTIONS}
 REVISIT = {"revisit_sms", "revisit_call_short", "revisit_call_long"}
 #: customers whose day shows the new conversation actions on their own (issue 9)
 SAMPLES_CONVERSATION = ROOT / "samples" / "customers-conversation.jsonl"
+#: customers showing the version-2 actions of letting go and the guidance added (issue 9)
+SAMPLES_V2 = ROOT / "samples" / "customers-v2.jsonl"
 REVISIT_DATES = {"2026-11-15": {"revisit_sms", "revisit_call_short"},
                  "2026-12-01": {"revisit_sms"},
                  "2026-12-31": {"revisit_call_long"}}
@@ -44,7 +46,8 @@ CORE_RULESETS = {"expectations", "loyalty", "relationship", "recovery"}
 @pytest.fixture(scope="module")
 def decisions(core_engine: Engine) -> list:
     results = list(core_engine.evaluate_many(
-        [*read_customers(SAMPLES), *read_customers(SAMPLES_CONVERSATION)], AS_OF))
+        [*read_customers(SAMPLES), *read_customers(SAMPLES_CONVERSATION),
+         *read_customers(SAMPLES_V2)], AS_OF))
     assert all(hasattr(r, "recommendations") for r in results), "a sample record was rejected"
     return results
 
@@ -193,10 +196,12 @@ def test_strangers_get_nothing(decisions: list) -> None:
 
 def test_the_readme_command_shows_every_action_but_the_611_ones() -> None:
     result = CliRunner().invoke(main, ["evaluate", str(SAMPLES), str(SAMPLES_CONVERSATION),
-                                       "--as-of", "2026-11-22", "--format", "json"])
+                                       str(SAMPLES_V2), "--as-of", "2026-11-22",
+                                       "--format", "json"])
     assert result.exit_code == 0, result.output
     output = json.loads(result.stdout)
-    assert len(output) == len(raw_samples()) + len(raw_samples(SAMPLES_CONVERSATION))
+    assert len(output) == len(raw_samples()) + len(raw_samples(SAMPLES_CONVERSATION)) + len(
+        raw_samples(SAMPLES_V2))
     actions = {r["action"] for d in output for r in d["recommendations"]}
     assert CORE - REVISIT <= actions
     scripts = [r["script"] for d in output for r in d["recommendations"]]

@@ -47,6 +47,8 @@ def test_a_rule_that_fired_but_lost_says_what_displaced_it(gym):
         "expectations/dominant-under-promise": (
             True, "suppressed", "duplicate action: rule 'pt-slot-under-promise' (priority 90) "
             "chosen"),
+        "expectations/dominant-under-promise-amount": (
+            False, "not matched", "failed: request.lower_is_better = False"),
         "fitco/pt-slot-under-promise": (True, "recommended", "")}
     norm = gym.explain(PT_SLOT, "2026-11-22", action="tell_industry_norm").rules
     assert [(t.outcome, t.reason) for t in norm] == [

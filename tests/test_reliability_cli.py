@@ -109,6 +109,27 @@ def test_english_scripts_write_chinese_units_in_english():
     assert render("{promise}{unit}内", {"promise": 3, "unit": "parsecs"}, "zh") == "3parsecs内"
 
 
+def test_one_of_an_english_unit_is_singular():
+    from loyalty_rules import Engine
+
+    assert render_en("{expected} {unit} is not possible; {deliverable} {unit} is", 1, 2) == \
+        "1 day is not possible; 2 days is"
+    decision = Engine().evaluate(
+        {"id": "S", "personality": "dominant", "events": [
+            {"type": "request", "at": "2026-11-22", "expected": 1, "deliverable": 2,
+             "unit": "天"}]}, "2026-11-22", locale="en")
+    (reply,) = decision.recommendations
+    assert "1 day is not possible for us" in reply.script
+    assert "1 days" not in reply.script
+
+
+def render_en(template, expected, deliverable):
+    from loyalty_rules.language.scripts import render
+
+    return render(template, {"expected": expected, "deliverable": deliverable,
+                             "unit": "days"}, "en")
+
+
 SAME_INSTANT = ['{"id": "A", "events": [{"type": "visit", "at": "2026-03-01T05:00+08:00"}]}',
                 '{"id": "B", "events": [{"type": "visit", "at": "2026-02-28T21:00Z"}]}']
 

@@ -196,6 +196,19 @@ def test_dismissing_the_gift_lifts_the_hold_on_the_ask(store):
     assert not any(s.action == ask for s in after.suppressed)
 
 
+def test_marking_the_gift_done_keeps_the_ask_held_that_day(store):
+    store.ingest(SAMPLES)
+    cid, ask, gift = held_ask(store)
+    for rec in store.decision(cid, DAY).recommendations:
+        if rec.action in ("surprise", "reward_and_nurture", "birthday_greeting"):
+            store.record_outcome(rec.id, {"status": "done", "at": "2026-11-22",
+                                          "channel": "phone"})
+    after = store.decision(cid, DAY)  # the appended contacts: the gifts were given today
+    assert after.recommendation(ask) is None
+    reason = next(s.reason for s in after.suppressed if s.action == ask)
+    assert reason.startswith("give before you ask")
+
+
 def test_a_snooze_holds_until_its_date_then_reopens(store):
     store.ingest(SAMPLES)
     cid, ask, gift = held_ask(store)

@@ -46,6 +46,10 @@ class ContactPolicy:
                 if isinstance(e, Contact) and e.direction == "outbound"
                 and since <= e.at <= as_of]
 
+    def done_today(self, customer: Customer, as_of: dt.date) -> list[str]:
+        """The actions outbound contacts carried out on `as_of` itself."""
+        return [c.action for c in self.recent(customer, as_of) if c.at == as_of and c.action]
+
     def recent_contacts(self, customer: Customer, as_of: dt.date) -> int:
         return len(self.recent(customer, as_of))
 
@@ -62,15 +66,24 @@ def _rank(rec: Recommendation) -> tuple[int, int]:
     return (-rec.priority, rec.order)
 
 
+def _one_per(rec: Recommendation, actions: Mapping[str, ActionSpec]) -> str:
+    """What a recommendation is one of: its action, or, for an answer to a request, its
+    action for that request (every open request gets its own reply)."""
+    if rec.trigger.startswith("request:") and group_of(rec, actions) == "answering":
+        return f"{rec.action} {rec.trigger}"
+    return rec.action
+
+
 def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, ActionSpec],
               policy: ContactPolicy, already_contacted: int | Sequence[str],
-              compose: Compose | None = None
+              compose: Compose | None = None, done_today: Sequence[str] = ()
               ) -> tuple[tuple[Recommendation, ...], tuple[Suppressed, ...]]:
     """One recommendation per action, one conversation, then the contact cap; returns
     (kept, suppressed).
 
     `already_contacted` is the contacts made in the window: their number, or their labels
-    (`contact_label`) so a recommendation the cap holds back names what filled it.
+    (`contact_label`) so a recommendation the cap holds back names what filled it;
+    `done_today` the actions carried out today (`ContactPolicy.done_today`).
     """
     if isinstance(already_contacted, int):
         filled_by = ["an earlier contact"] * already_contacted
@@ -79,9 +92,10 @@ def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, Action
     suppressed: list[Suppressed] = []
     best: dict[str, Recommendation] = {}
     for rec in sorted(candidates, key=_rank):
-        winner = best.get(rec.action)
+        key = _one_per(rec, actions)
+        winner = best.get(key)
         if winner is None:
-            best[rec.action] = rec
+            best[key] = rec
         elif (winner.ruleset, winner.rule) == (rec.ruleset, rec.rule):
             continue  # one rule matching several items: one recommendation, nothing withheld
         else:
@@ -93,7 +107,7 @@ def arbitrate(candidates: Iterable[Recommendation], actions: Mapping[str, Action
     if compose is not None:
         recs, held = compose_replies(recs, actions, compose)
         suppressed += held
-    recs, held = hold_back(recs, actions, policy.conversations_per_day)
+    recs, held = hold_back(recs, actions, policy.conversations_per_day, done_today)
     suppressed += held
     kept: list[Recommendation] = []
     used = len(filled_by)

@@ -23,9 +23,9 @@ can actually say, in this fixed precedence of purposes (`ActionSpec.purpose`):
 4. **Give before you ask**: no ask on the day of a gift (a value item).
 5. **One outbound conversation a day** (`ContactPolicy.conversations_per_day`, default 1):
    outbound items travel together in one contact, led by the first in precedence (each
-   carries the lead's id in `conversation`, and the lead's channel), unless a rule fixed a
-   different channel (a 611 text, a letter): that needs a conversation of its own, held back
-   past the limit, except for recovery. Replies to the customer's own request or
+   carries the lead's id in `conversation`, and the lead's channel: a gift rides along on the
+   611 call), unless its own rule fixed a different channel (a 611 text, a letter): that
+   needs a conversation of its own, held back past the limit, except for recovery. Replies to the customer's own request or
    contact are answers, not outbound conversations: they never count.
 
 Every held-back item goes to `suppressed` with a reason naming what displaced it
@@ -94,15 +94,18 @@ def _held(rec: Recommendation, reason: str, by: Recommendation | None) -> Suppre
 
 
 def hold_back(recs: Sequence[Recommendation], actions: Mapping[str, ActionSpec],
-              conversations_per_day: int
+              conversations_per_day: int, done_today: Sequence[str] = ()
               ) -> tuple[list[Recommendation], list[Suppressed]]:
-    """Steps 2-5 of the module docstring; returns (kept in precedence order, held back)."""
+    """Steps 2-5 of the module docstring; returns (kept in precedence order, held back).
+    `done_today`: the actions already carried out today (outbound contacts naming them): a
+    gift given this morning still holds an ask back this afternoon."""
     ordered = sorted(recs, key=lambda r: precedence(r, actions))
     held: list[Suppressed] = []
     kept: list[Recommendation] = []
     recovery = next((r for r in ordered if group_of(r, actions) == "recovery"), None)
     greeting: Recommendation | None = None
     gift = next((r for r in ordered if group_of(r, actions) == "value"), None)
+    given = next((a for a in done_today if a in actions and actions[a].group == "value"), None)
     for rec in ordered:
         group = group_of(rec, actions)
         if recovery is not None and group in HELD_DURING_RECOVERY:
@@ -114,6 +117,10 @@ def hold_back(recs: Sequence[Recommendation], actions: Mapping[str, ActionSpec],
         elif group == "asks" and gift is not None and recovery is None:
             held.append(_held(rec, f"give before you ask: no ask on the day of {gift.action}",
                               gift))
+        elif group == "asks" and given is not None and recovery is None:
+            held.append(Suppressed(rec.action, rec.rule, rec.ruleset,
+                                   f"give before you ask: no ask on the day of {given} "
+                                   "(given today)", rec.id, given))
         else:
             if group == "relationship" and _outbound(rec, actions):
                 greeting = rec
@@ -137,10 +144,10 @@ def _one_conversation(kept: list[Recommendation], held: list[Suppressed],
         if spec is not None and not spec.outbound or group in ("answering", "business"):
             out.append(rec)
             continue
-        # an item joins the first conversation it can be said in: any, unless its rule fixed
-        # a channel (a 611 text, a letter) that differs from the lead's
-        lead = next((c for c in leads if c.channel == rec.channel
-                     or not (rec.fixed_channel or c.fixed_channel)), None)
+        # an item joins the first conversation it can be said in: any (taking its channel),
+        # unless its own rule fixed a channel (a 611 text, a letter) that differs from the lead's
+        lead = next((c for c in leads if c.channel == rec.channel or not rec.fixed_channel),
+                    None)
         if lead is None:
             if limit > 0 and len(leads) >= limit and group != "recovery":
                 first = leads[0]

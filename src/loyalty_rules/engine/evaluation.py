@@ -21,6 +21,7 @@ from ..facts.models import Customer
 from ..facts.profile import Item, derive_profile
 from ..facts.queries import query_facts
 from ..io.reading import Rejected, attribute_date
+from ..language.actions import channel_for
 from ..language.checker import a
 from ..language.compiler import CUSTOMER, CompiledRule, Program
 from ..language.model import (
@@ -241,8 +242,8 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
             if result is not None:
                 params[name] = result
         spec = setup.vocabulary.actions[then.action]
-        channel = then.channel or (customer.preferred_channel if spec.outbound else None) \
-            or spec.default_channel
+        channel = channel_for(spec, then.channel, customer.preferred_channel,
+                              prepared.derived.get("channel"))
         if number:
             item = prepared.items[number - 1]
             trigger = item_trigger(item.kind, item.key, item.since)
@@ -286,7 +287,7 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
         candidates = [rec for rec in candidates if rec.id not in aside]
     made = [contact_label(c) for c in setup.policy.recent(customer, as_of)]
     kept, suppressed = arbitrate(candidates, setup.vocabulary.actions, setup.policy, made,
-                                 compose)
+                                 compose, setup.policy.done_today(customer, as_of))
     if held is not None:
         kept = tuple(attrs.evolve(rec, status="open") for rec in kept)
     if aside:

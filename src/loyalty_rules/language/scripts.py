@@ -59,8 +59,8 @@ def render_script(template: str, values: Mapping[str, Any], locale: str,
                   name: str | None) -> str:
     """Render a script for a customer: by name when there is one, gracefully when not."""
     if name:
-        return render(template, {**values, "name": name})
-    return render(without_name(template, locale), values)
+        return render(template, {**values, "name": name}, locale)
+    return render(without_name(template, locale), values, locale)
 
 
 def addressed(name: str | None, locale: str, parts: list[str]) -> str:
@@ -114,10 +114,31 @@ def _format(value: Any, kind: str, argument: str | None) -> str | None:
     return form.replace("#", _text(number))
 
 
+#: English units said after the number 1 ("1 day", not "1 days")
+SINGULAR = {"days": "day", "hours": "hour", "weeks": "week", "minutes": "minute",
+            "months": "month", "years": "year"}
+_COUNTED_UNIT = re.compile(r"\{(\w+)\} \{unit\}")
+
+
+def _singular(template: str, values: Mapping[str, Any]) -> str:
+    """`{n} {unit}` with n == 1 and a plural English unit: the unit in the singular."""
+    def one(match: re.Match[str]) -> str:
+        unit = values.get("unit")
+        if _number(values.get(match.group(1))) == 1 and isinstance(unit, str) and \
+                UNITS["en"].get(unit.strip().lower(), unit.strip().lower()) in SINGULAR:
+            plural = UNITS["en"].get(unit.strip().lower(), unit.strip().lower())
+            return f"{{{match.group(1)}}} {SINGULAR[plural]}"
+        return match.group(0)
+    return _COUNTED_UNIT.sub(one, template)
+
+
 def render(template: str, values: Mapping[str, Any], locale: str | None = None) -> str:
     """Fill placeholders from `values`; unknown ones (and formats of a non-number) are left
-    as they are. With `locale`, a `{unit}` is written in that language (`UNITS`)."""
+    as they are. With `locale`, a `{unit}` is written in that language (`UNITS`), and in
+    English after the number 1 in the singular."""
     units = UNITS.get(locale or "", {})
+    if locale == "en" and "unit" in values:
+        template = _singular(template, values)
 
     def fill(match: re.Match[str]) -> str:
         key, kind, argument = match.groups()

@@ -13,6 +13,8 @@ signs a day, not a rule: what is said, in how many conversations, and what waits
         includes: {under_promise: [tell_industry_norm]}   # each reply's sentences, in order
         held: {upsell: acknowledge_and_apologize}         # exactly these held back, each with
                                                           # what displaced it (or a reason text)
+        overdue: [acknowledge_and_apologize]      # exactly these are past their due date
+        roles: {acknowledge_and_apologize: manager}       # who carries these out
 
 Any part may be left out; `includes` lists only the replies that include something, and every
 reply not named must include nothing. Duplicate actions (two rules recommending one action)
@@ -27,8 +29,9 @@ from typing import Any
 import attrs
 
 from ..decisions.model import Decision
+from ..language.model import ROLES
 
-DAY_KEYS = ("recommended", "conversations", "includes", "held")
+DAY_KEYS = ("recommended", "conversations", "includes", "held", "overdue", "roles")
 
 
 @attrs.frozen
@@ -37,6 +40,8 @@ class Day:
     conversations: tuple[tuple[str, ...], ...] | None = None
     includes: Mapping[str, tuple[str, ...]] | None = None
     held: Mapping[str, str] | None = None
+    overdue: tuple[str, ...] | None = None
+    roles: Mapping[str, str] | None = None
 
 
 def parse_day(checker: Any, raw: Any, path: str) -> Day | None:
@@ -82,7 +87,19 @@ def parse_day(checker: Any, raw: Any, path: str) -> Day | None:
                               "the reason")
             elif known(str(action), where):
                 held[str(action)] = why
-    return Day(recommended, conversations, includes, held)
+    overdue = None
+    if "overdue" in data:
+        overdue = actions(data["overdue"] or [], f"{path}.overdue")
+    roles = None
+    if "roles" in data:
+        roles = {}
+        for action, role in checker.mapping(data["roles"], f"{path}.roles").items():
+            where = f"{path}.roles.{action}"
+            if role not in ROLES:
+                checker.error(where, f"expected one of {', '.join(ROLES)}, got {role!r}")
+            elif known(str(action), where):
+                roles[str(action)] = role
+    return Day(recommended, conversations, includes, held, overdue, roles)
 
 
 def _listed(names: Any) -> str:
@@ -134,3 +151,14 @@ def day_differences(day: Day, decision: Decision) -> Iterator[str]:
             s = held.get(action)
             if s is not None and why != s.displaced_by and why not in s.reason:
                 yield f"day: expected {action} held back by {why!r}; held back: {s.reason}"
+    if day.overdue is not None:
+        late = sorted(r.action for r in recs if r.overdue)
+        if late != sorted(day.overdue):
+            yield f"day: expected exactly {_listed(sorted(day.overdue))} overdue; got " \
+                  f"{_listed(late)}"
+    for action, role in (day.roles or {}).items():
+        rec = decision.recommendation(action)
+        if rec is None:
+            yield f"day: expected {action} carried out by the {role}; it is not recommended"
+        elif rec.role != role:
+            yield f"day: expected {action} carried out by the {role}; got the {rec.role}"
