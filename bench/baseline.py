@@ -54,15 +54,20 @@ COVERED = (
     "expectations/bad-experience-set-expectations-plain", "expectations/pad-quoted-wait",
     "expectations/pad-quoted-lead-time", "expectations/request-unanswered",
     "expectations/inbound-unanswered", "expectations/broken-promise",
+    "expectations/forewarn-delay", "expectations/promise-off-key-content",
     "expectations/over-delivered",
     "loyalty/satisfied-not-delighted", "loyalty/true-friend-recognition",
     "loyalty/true-friend-benefits", "loyalty/butterfly-harvest", "loyalty/barnacle-grow-share",
     "loyalty/surprise-loyal", "loyalty/referral-delighted", "loyalty/referral-advocate",
-    "loyalty/referral-over-delivered", "loyalty/upsell-value", "loyalty/upsell-price",
+    "loyalty/referral-over-delivered", "loyalty/ask-true-friend-advice",
+    "loyalty/upsell-value", "loyalty/upsell-price",
     "loyalty/programme-repeat-buyer",
     "recovery/acknowledge", "recovery/explain", "recovery/propose-solution",
-    "recovery/compensate", "recovery/follow-up", "recovery/recurring-topic-review",
+    "recovery/compensate", "recovery/compensate-minor", "recovery/compensate-serious",
+    "recovery/follow-up", "recovery/after-sale-follow-up", "recovery/recurring-topic-review",
     "relationship/key-account-by-value", "relationship/key-account-by-influence",
+    "relationship/channel-by-stage.1", "relationship/channel-by-stage.2",
+    "relationship/channel-by-stage.3", "relationship/channel-by-stage.4",
     "relationship/wake-dormant", "relationship/stalled-prospect", "relationship/win-back",
     "relationship/win-back-what-changed", "relationship/lower-switching-cost",
     "relationship/keep-in-touch-at-risk", "relationship/keep-in-touch-monthly",
@@ -80,6 +85,8 @@ WAIT_PADDING_MINUTES, LEAD_TIME_MARGIN, RESPOND_WITHIN_DAYS = 10, 0.1, 1
 WAIT_UNITS = ("minutes", "minute", "min", "分钟")
 LEAD_TIME_UNITS = ("days", "day", "hours", "hour", "weeks", "week", "天", "小时", "周")
 PERSONAL_COMMITMENT_TYPES = ("dominant", "analytical")
+KEY_DIMENSIONS = ("reliability", "delivery", "on_time", "wait", "availability", "damage",
+                  "可靠性", "交付", "交车", "准时", "等候", "可得性", "配件", "损坏")
 # loyalty.yaml
 RECOGNITION_TIERS = ("double_VIP", "triple_VIP")
 SURPRISE_MIN_SPEND, SURPRISE_MAX_ATTEMPTS, SURPRISE_MAX_QUIET_DAYS = 0.0, 3, 365
@@ -88,8 +95,16 @@ WAKE_MIN_VALUE_PERCENTILE, WAKE_MIN_SPEND, WAKE_MAX_ATTEMPTS, WAKE_MAX_QUIET_DAY
 WIN_BACK_MIN_VALUE_PERCENTILE, WIN_BACK_MIN_SPEND, WIN_BACK_MAX_ATTEMPTS = 50, 500.0, 3
 WHAT_CHANGED_REASONS, SWITCHING_COST_REASONS = ("service", "quality"), ("price", "competitor")
 GENERAL_WIN_BACK_REASONS = ("other",)
+ADVICE_INTERVAL_DAYS = 180
 # recovery.yaml
 RECURRING_TOPIC_COUNT = 3
+MINOR_MAX_SEVERITY, SERIOUS_MIN_SEVERITY = 2, 4
+AFTER_SALE_DAYS, AFTER_SALE_WINDOW_DAYS = 3, 7
+# relationship.yaml: the channel by loyalty stage (LOY-09), a table of four rows
+STAGE_CHANNELS = {"expectation": ("relationship/channel-by-stage.1", "sms"),
+                  "purchase": ("relationship/channel-by-stage.2", "phone"),
+                  "repeat": ("relationship/channel-by-stage.3", "phone"),
+                  "advocate": ("relationship/channel-by-stage.4", "visit")}
 
 
 def _tidy(value: float) -> float:
@@ -200,6 +215,14 @@ def _promise(out: Candidates, i: dict[str, Any], v: dict[str, Any]) -> None:
         out.rec("expectations/broken-promise", "recover_broken_promise", 100,
                 {"promised": i.get("promised"), "delivered": i.get("delivered"),
                  "unit": i.get("unit"), "shortfall": _tidy(gap * -1)})
+    due_in = i.get("days_to_due")
+    if i.get("at_risk") is True and _num(due_in) and due_in >= 0:
+        out.rec("expectations/forewarn-delay", "forewarn_delay", 92,
+                {"promised": i.get("promised"), "unit": i.get("unit"), "days_to_due": due_in},
+                due_in_days=1)
+    dimension = i.get("dimension")
+    if dimension is not None and dimension not in KEY_DIMENSIONS:
+        out.derive("expectations/promise-off-key-content", "off_key_promise")
     if _num(gap) and gap > 0:
         out.derive("expectations/over-delivered", "over_delivered")
 
@@ -262,6 +285,9 @@ def _loyalty(out: Candidates, v: dict[str, Any]) -> None:
     if (derived.get("over_delivered") is True and v.get("broken_promises") == 0
             and _num(v.get("purchases")) and v["purchases"] >= 1 and may_ask):
         rec("loyalty/referral-over-delivered", "ask_referral", 45, {})
+    if (segment == "true_friend" and calm and v.get("broken_promises") == 0
+            and _quiet(v, "days_since_ask_advice", ADVICE_INTERVAL_DAYS)):
+        rec("loyalty/ask-true-friend-advice", "ask_advice", 42, {})
     if (segment == "true_friend" and v.get("next_tier") is not None and calm
             and v.get("broken_promises") == 0 and _quiet(v, "days_since_upsell", 60)):
         orientation = v.get("orientation")
@@ -291,9 +317,14 @@ def _complaint(out: Candidates, i: dict[str, Any], v: dict[str, Any]) -> None:
     if step == "agreed":
         rec("recovery/propose-solution", "explain", 88, {"complaint": cid, "topic": topic},
             due_in_days=1, script="propose_solution")
+    severity = i.get("severity")
     if step == "compensated":
-        rec("recovery/compensate", "compensate", 85,
-            {"complaint": cid, "topic": topic, "severity": i.get("severity")}, due_in_days=3)
+        scale = ("standard" if severity is None
+                 or MINOR_MAX_SEVERITY < severity < SERIOUS_MIN_SEVERITY
+                 else "minor" if severity <= MINOR_MAX_SEVERITY else "serious")
+        rec(f"recovery/compensate{'' if scale == 'standard' else '-' + scale}", "compensate",
+            85, {"complaint": cid, "topic": topic, "severity": severity, "scale": scale},
+            due_in_days=3, script=None if scale == "standard" else f"compensate_{scale}")
     if step == "followed_up":
         rec("recovery/follow-up", "follow_up", 80, {"complaint": cid, "topic": topic},
             due_in_days=7)
@@ -303,7 +334,23 @@ def _complaint(out: Candidates, i: dict[str, Any], v: dict[str, Any]) -> None:
             {"topic": topic, "count": count}, due_in_days=7)
 
 
+def _after_sale(out: Candidates, v: dict[str, Any]) -> None:
+    since = v.get("days_since_purchase")
+    if (_num(since) and AFTER_SALE_DAYS <= since <= AFTER_SALE_WINDOW_DAYS
+            and v.get("after_sale_followed_up") is False and v.get("open_complaints") == 0
+            and v.get("churned") is False):
+        out.rec("recovery/after-sale-follow-up", "after_sale_follow_up", 55,
+                {"days_since_purchase": since}, due_in_days=3)
+
+
 # -- relationship.yaml -----------------------------------------------------------------------
+
+def _channel_by_stage(out: Candidates, v: dict[str, Any]) -> None:
+    """LOY-09: derived first, as the engine's stratum 0 does, since every channel reads it."""
+    row = STAGE_CHANNELS.get(v.get("loyalty_stage"))  # type: ignore[arg-type]
+    if row is not None:
+        out.derive(row[0], "channel", row[1])
+
 
 def _relationship(out: Candidates, v: dict[str, Any]) -> None:
     rec, derived = out.rec, out.derived
@@ -396,6 +443,7 @@ def decide_customer(customer: Any, as_of: dt.date, with_profile: bool = False) -
     v = profile.values
     v.update(query_facts(customer, as_of, {}, READ_EVENTS))  # as the engine: what rules read
     out = Candidates(customer, as_of, v, ORDER)
+    _channel_by_stage(out, v)
     _answering(out, v)
     for item in profile.items:  # in history order: a rule over several items keeps the first
         out.item = item
@@ -403,6 +451,7 @@ def decide_customer(customer: Any, as_of: dt.date, with_profile: bool = False) -
     out.item = None
     _key_account(out, v)  # the derived facts first (stratum 0), then what reads them
     _loyalty(out, v)
+    _after_sale(out, v)
     _relationship(out, v)
 
     made = [contact_label(c) for c in POLICY.recent(customer, as_of)]

@@ -26,7 +26,7 @@ from loyalty_rules.decisions.identity import (
     recommendation_id,
 )
 from loyalty_rules.decisions.model import Recommendation
-from loyalty_rules.language.actions import CORE_ACTIONS
+from loyalty_rules.language.actions import CORE_ACTIONS, channel_for
 from loyalty_rules.language.scripts import (
     IN_REPLY,
     addressed,
@@ -78,8 +78,8 @@ class Candidates:
         spec = ACTIONS[action]
         customer, as_of, language = self.customer, self.as_of, self.language
         fixed = channel is not None
-        channel = channel or (customer.preferred_channel if spec.outbound else None) \
-            or spec.default_channel
+        channel = channel_for(spec, channel, customer.preferred_channel,
+                              self.derived.get("channel"))
         item = self.item
         if item is not None:  # what the recommendation is about, and when that started
             trigger = item_trigger(item.kind, item.key, item.since)

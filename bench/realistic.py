@@ -3,14 +3,15 @@
     uv run python bench/realistic.py 100000      # → bench/results/data/realistic-100000.jsonl
     uv run python bench/realistic.py --items 200 400   # 400 customers × 200 open items each
 
-CDNOW is purchases only: one fact per customer and 10 of the 47 core rules fire. These
+CDNOW is purchases only: one fact per customer and 14 of the 59 core rules fire. These
 customers (seeded, so every file of one size is the same) have every personality type
 (peaceful included), purchases, visits, outbound contacts naming past actions and inbound
 ones left unanswered, requests still open (often two or three on one dimension, some
 unanswered for days, some higher-is-better like a discount, some with the trade's
 `industry_norm`), promises kept and broken, complaints with a responsibility at every
 recovery step (the agreed solution, compensation only where ours or shared) with recurring
-topics, surveys, referrals, churn with its reason code and note, and birthdays; every core
+topics, surveys, referrals, churn with its reason code and note, and birthdays, promises not
+yet delivered (some made better than the deliverable just quoted: at risk); every core
 rule fires on a few thousand of them (`bench/check.py` counts it). Evaluated as of `AS_OF`, and as of `QUARTER_END` for the one
 rule (CRM-04's quarterly call) that is only due on a quarter's last day.
 
@@ -58,6 +59,7 @@ def _day(back: int) -> str:
 def customer(n: int) -> dict[str, Any]:
     """Customer number `n`: the same whatever the size of the file it is written into."""
     rng = random.Random(n * 7919 + 17)
+    pending = random.Random(n * 104729 + 3)  # its own stream: the draws above stay the same
     events: list[dict[str, Any]] = []
     shape = rng.random()
     if shape < 0.04:  # a prospect: came three times or more, bought nothing, quiet for weeks
@@ -98,10 +100,18 @@ def customer(n: int) -> dict[str, Any]:
         dimension, unit, low, high = rng.choice(REQUESTS)
         for _ in range(rng.choice((1, 1, 2))):
             promised = rng.randint(low, high)
-            events.append({"type": "promise", "at": _day(rng.randint(0, 50)),
-                           "dimension": dimension, "unit": unit, "promised": promised,
-                           "delivered": max(0, promised + rng.randint(-3, 3)),
-                           "lower_is_better": rng.random() < 0.6})
+            promise = {"type": "promise", "at": _day(rng.randint(0, 50)),
+                       "dimension": dimension, "unit": unit, "promised": promised,
+                       "delivered": max(0, promised + rng.randint(-3, 3)),
+                       "lower_is_better": rng.random() < 0.6}
+            if pending.random() < 0.25:  # not delivered yet (an at-risk one is forewarned)
+                del promise["delivered"]
+                if pending.random() < 0.5:  # promised better than the deliverable just said
+                    promise["at"] = _day(pending.randint(0, 2))
+                    events.append({"type": "request", "at": promise["at"],
+                                   "dimension": dimension, "unit": unit,
+                                   "expected": promised, "deliverable": promised + 2})
+            events.append(promise)
     if rng.random() < 0.25:  # complaints at every recovery step, topics that recur
         topic = rng.choice(TOPICS)
         for k in range(rng.choice((1, 1, 2, 3, 4))):

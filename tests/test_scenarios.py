@@ -85,6 +85,7 @@ def test_a_failing_case_says_exactly_what_differed(runner: ScenarioRunner) -> No
         "expected greet_by_name not to be recommended; rule demo_courtesy/greet-regular "
         "recommended it",
         "expected rule demo_courtesy/win-back-leaver to fire; fired: "
+        "loyalty/ask-true-friend-advice, relationship/channel-by-stage.3, "
         "demo_courtesy/greet-regular, demo_courtesy/mark-big-spender, "
         "demo_courtesy/thank-big-spender",
         "expected rule demo_courtesy/thank-big-spender to stay silent; it fired",
@@ -94,7 +95,7 @@ def test_a_failing_case_says_exactly_what_differed(runner: ScenarioRunner) -> No
         "params of greet_by_name: expected purchases=3, got 2",
         "params of greet_by_name: expected table=4, got no table (params: {'purchases': 2})",
         "params of win_back: win_back is not recommended",
-        "expected surprise to be suppressed; suppressed: (none)",
+        "expected surprise to be suppressed; suppressed: ask_advice",
         "script of greet_by_name: expected it to contain 'Mrs Wang', got "
         "'Welcome back, Mr Wang! That makes 2 visits with a purchase.'",
     ]
@@ -104,7 +105,8 @@ def test_a_failing_case_says_exactly_what_differed(runner: ScenarioRunner) -> No
     assert "\n" not in line
     report_text = wrong.report()
     assert report_text.splitlines()[0].endswith("scenario 'wrong about everything' failed:")
-    assert "  fired: demo_courtesy/greet-regular" in report_text
+    assert "  fired: loyalty/ask-true-friend-advice, relationship/channel-by-stage.3, " \
+        "demo_courtesy/greet-regular" in report_text
 
 
 def test_a_suppressed_action_is_named_with_its_reason(tmp_path: Path,

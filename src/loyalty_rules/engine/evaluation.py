@@ -21,6 +21,7 @@ from ..facts.models import Customer
 from ..facts.profile import Item, derive_profile
 from ..facts.queries import query_facts
 from ..io.reading import Rejected, attribute_date
+from ..language.actions import channel_for
 from ..language.checker import a
 from ..language.compiler import CUSTOMER, CompiledRule, Program
 from ..language.model import (
@@ -36,8 +37,8 @@ from ..language.scripts import (
     IN_REPLY,
     addressed,
     localise_unit,
+    pick_variant,
     render_script,
-    rotating_variant,
     template_names,
 )
 from ..plugins.registry import Registry
@@ -241,8 +242,8 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
             if result is not None:
                 params[name] = result
         spec = setup.vocabulary.actions[then.action]
-        channel = then.channel or (customer.preferred_channel if spec.outbound else None) \
-            or spec.default_channel
+        channel = channel_for(spec, then.channel, customer.preferred_channel,
+                              prepared.derived.get("channel"))
         if number:
             item = prepared.items[number - 1]
             trigger = item_trigger(item.kind, item.key, item.since)
@@ -252,8 +253,8 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
         overdue = trigger.overdue(as_of, due)
         # an overdue recovery step escalates to the manager (CMP-07: timeliness)
         role = "manager" if overdue and spec.group == "recovery" else spec.role
-        key = rotating_variant(setup.scripts, then.script_key, customer.id,
-                               done.get(then.action, (as_of, 0))[1])
+        key = pick_variant(setup.variants(then.script_key), customer.id,
+                           done.get(then.action, (as_of, 0))[1])
         values = {**params, "due": due.isoformat(), "channel": channel}
         if "unit" in values:
             values["unit"] = localise_unit(values["unit"], language)

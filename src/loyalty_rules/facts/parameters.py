@@ -26,7 +26,7 @@ ACTION_RECENCY = (
     "at_risk_satisfied", "reward_and_nurture", "harvest_while_active", "grow_share_of_wallet",
     "surprise", "ask_referral", "upsell", "invite_loyalty_programme", "wake_dormant",
     "activate_stalled_prospect", "win_back", "keep_in_touch", "birthday_greeting",
-    "lower_switching_cost",
+    "lower_switching_cost", "after_sale_follow_up", "ask_advice",
 )
 #: Investment actions (seed 001: 选择就意味着放弃。学会放弃某些客户): each has a retry limit,
 #: read as `<action>_attempts`, the outbound contacts carrying it that the customer has not
@@ -155,6 +155,8 @@ PROFILE_FIELDS: dict[str, tuple[str, str]] = {
         "(absent: none waiting)"),
 
     "spend_to_next_tier": ("number", "spend still needed to reach next_tier"),
+    "after_sale_followed_up": ("boolean", "CMP-08: an after_sale_follow_up contact was made on "
+                               "or after the latest purchase (absent: no purchase)"),
 }
 PROFILE_FIELDS.update({
     f"days_since_{action}": ("integer", f"days since a contact carrying {action} (absent: never)")
@@ -207,6 +209,10 @@ ITEM_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
         "days_ago": ("integer", "days since the promise"),
         "recovered": ("boolean", "a contact carrying recover_broken_promise was made on or "
                       "after the promise"),
+        "at_risk": ("boolean", "not yet delivered, and better than what the business said it "
+                    "can deliver (the latest request on its dimension, on or before it)"),
+        "days_to_due": ("integer", "days left until a lead-time promise (days, weeks) falls "
+                        "due; negative past it; absent for other units"),
     },
     "complaint": {
         "id": ("string", "the complaint's id"),

@@ -319,6 +319,7 @@ def _recent_promises(h: History, as_of: dt.date, p: ProfileParameters,
             last_recovery = contact.at
     for promise, event_key in zip(h.promises, _event_keys(h.promises)):
         gap = _promise_gap(promise)
+        at_risk = promise.delivered is None and _beyond_deliverable(promise, h.requests)
         if gap is not None:
             latest_gap = gap
         age = _days(as_of, promise.at)
@@ -326,7 +327,11 @@ def _recent_promises(h: History, as_of: dt.date, p: ProfileParameters,
             continue
         values: dict[str, Any] = {
             "days_ago": age, "lower_is_better": promise.lower_is_better,
-            "recovered": last_recovery is not None and last_recovery >= promise.at}
+            "recovered": last_recovery is not None and last_recovery >= promise.at,
+            "at_risk": at_risk}
+        days_to_due = _days_to_due(promise, age)
+        if days_to_due is not None:
+            values["days_to_due"] = days_to_due
         for key in ("dimension", "promised", "delivered", "unit"):
             if getattr(promise, key) is not None:
                 values[key] = getattr(promise, key)
@@ -339,6 +344,33 @@ def _recent_promises(h: History, as_of: dt.date, p: ProfileParameters,
     if latest_gap is not None:
         v["satisfaction_gap"] = latest_gap
     return items
+
+
+#: units of a lead time a promise's due date is counted in, and their length in days
+DAY_UNITS = {"days": 1, "day": 1, "天": 1, "weeks": 7, "week": 7, "周": 7}
+
+
+def _days_to_due(promise: Promise, age: int) -> int | None:
+    """Days left until a lead-time promise falls due (negative past it); None for other
+    units (a wait in minutes falls due the same day)."""
+    length = DAY_UNITS.get(promise.unit or "")
+    if length is None or promise.promised is None:
+        return None
+    return int(promise.promised * length) - age
+
+
+def _beyond_deliverable(promise: Promise, requests: list[Request]) -> bool:
+    """At risk (seed 004 預見性): the promise is better than what the business said it can
+    deliver — the latest request on its dimension, on or before it, with a `deliverable`."""
+    said = [r for r in requests if r.dimension == promise.dimension and r.at <= promise.at
+            and r.deliverable is not None]
+    if not said or promise.promised is None:
+        return False
+    deliverable = said[-1].deliverable
+    assert deliverable is not None
+    if promise.lower_is_better:
+        return promise.promised < deliverable
+    return promise.promised > deliverable
 
 
 def _survey(h: History, as_of: dt.date, v: dict[str, Any]) -> None:
@@ -471,6 +503,9 @@ def _recency(h: History, as_of: dt.date, v: dict[str, Any]) -> None:
     for action in ACTION_RECENCY:
         if action in last_done:
             v[f"days_since_{action}"] = _days(as_of, last_done[action])
+    if h.purchases:  # CMP-08: the latest purchase followed up
+        followed = last_done.get("after_sale_follow_up")
+        v["after_sale_followed_up"] = followed is not None and followed >= h.purchases[-1].at
     # an attempt is answered by anything the customer does on or after it
     unanswered = [c.action for c in h.contacts if c.direction == "outbound"
                   and (h.last_activity is None or c.at > h.last_activity)]

@@ -8,9 +8,32 @@ what marks each done (a contact naming it, or a recovery step of its complaint).
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..facts.models import CHANNELS
 from .model import ActionSpec
 
 _A = ActionSpec
+
+#: the channel an action gets when it declares none (`ActionSpec.default_channel`'s default)
+GENERIC_CHANNEL = "phone"
+
+
+def channel_for(spec: ActionSpec, fixed: str | None, preferred: str | None,
+                by_stage: Any = None) -> str:
+    """The channel of a recommendation: the rule's own (a 611 text, a letter), else for an
+    outbound contact the customer's preferred channel, else the channel a rule derived for
+    the customer's loyalty stage (`derived.channel`, LOY-09) when the action declares no
+    channel of its own, else the action's."""
+    if fixed:
+        return fixed
+    if spec.outbound and preferred:
+        return preferred
+    if (spec.outbound and by_stage in CHANNELS
+            and spec.default_channel == GENERIC_CHANNEL):
+        return str(by_stage)
+    return spec.default_channel
+
 
 CORE_ACTIONS: tuple[ActionSpec, ...] = (
     _A("guide_decision", "Peaceful type, open request: the norm, one clear recommendation, "
@@ -40,6 +63,9 @@ CORE_ACTIONS: tuple[ActionSpec, ...] = (
     _A("recover_broken_promise", "A promise was delivered worse than promised: recover now.",
        ("EXP-01", "LOY-13"), urgent=True,
        purpose="recovery"),
+    _A("forewarn_delay", "A promise at risk of slipping: tell the customer before it falls "
+       "due, with where it stands.", ("EXP-11", "LOY-13"), urgent=True, purpose="recovery",
+       lever="lower_expectation"),
     _A("acknowledge_and_apologize", "Admit the error and apologise.", ("CMP-01", "CMP-04"),
        urgent=True,
        purpose="recovery", done_by="recovery:acknowledged"),
@@ -67,6 +93,9 @@ CORE_ACTIONS: tuple[ActionSpec, ...] = (
     _A("lower_switching_cost", "Lost to a competitor or on price: lower the cost of coming "
        "back (take over the transfer, honour their status).", ("CRM-03", "CMP-06"),
        purpose="relationship", role="store", anchor=("days_since_churn",)),
+    _A("after_sale_follow_up", "A few days after a purchase: how is it going, anything to put "
+       "right?", ("CMP-08",), purpose="relationship", anchor=("days_since_purchase",),
+       scheduled=True),
     _A("keep_in_touch", "A valued customer not contacted for too long.", ("CRM-07", "CRM-08"),
        purpose="relationship", anchor=("days_since_contact", "days_since_activity")),
     _A("revisit_sms", "The 611 programme's text message (1st and 15th, 3 pm).", ("CRM-04",),
@@ -100,6 +129,8 @@ CORE_ACTIONS: tuple[ActionSpec, ...] = (
     _A("ask_referral", "Ask a delighted or advocate customer for a referral.",
        ("LOY-02", "CRM-18"),
        purpose="asks"),
+    _A("ask_advice", "Ask a true friend a small favour, their advice: it treats them as one of "
+       "our own.", ("LOY-15", "CRM-06"), purpose="asks"),
     _A("upsell", "Offer the next tier up to a loyal customer with room to grow.", ("CRM-18",),
        purpose="asks"),
     _A("birthday_greeting", "A birthday greeting in the coming days.", ("CRM-17",),
