@@ -8,6 +8,7 @@ output. JSON Lines output keeps what an interrupted run wrote, for `--resume`.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Iterator
@@ -29,8 +30,10 @@ from .common import (
 )
 from .populating import build_population, split_parameters
 
-#: without --workers, an input of at most this many customers is evaluated in one process:
-#: starting workers (~0.3 s) costs more than they save below it (docs/benchmarks.md)
+#: without --workers, an input is evaluated in one process when it is small: JSON Lines of
+#: at most `parallel.HEAD_TEXT` characters, or at most this many customers read from CSV or
+#: JSON files; starting workers (0.6–0.9 s here) costs more than they save below it
+#: (docs/benchmarks.md)
 SMALL_INPUT = 4000
 
 
@@ -83,11 +86,13 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
     By default the whole input is read twice: first to compute the population (value ranks,
     the pyramid, key accounts, the activity model behind p_active), then to evaluate.
     """
+    from ..engine.cores import cpu_ticks, spread_pays
     from ..engine.engine import Engine, as_date
     from ..engine.parallel import evaluate_parallel, read_records
     from ..io.progress import Progress
     from ..io.reading import read_customers
 
+    started = cpu_ticks()  # the machine's idle time from here on: see engine/cores.py
     day = as_date(as_of)
     experiment = _experiment(holdout, salt, experiment_file)
     if fmt is None:
@@ -110,8 +115,10 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
         raise UsageError("--no-population excludes --population and population.* parameters")
     zone = _zone(engine_params)
     population = None
-    # by default, processes only for an input large enough to pay back their start
+    # by default, processes only for an input large enough to pay back their start, and
+    # only when the machine has a core idle for them (engine/cores.py)
     small = None if workers else SMALL_INPUT
+    spread = None if workers else functools.partial(spread_pays, started, os.cpu_count() or 1)
     workers = workers or os.cpu_count() or 1
     if not no_population:
         population = build_population(paths, day, population_params, population_file, workers,
@@ -166,7 +173,7 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
             else:  # workers parse the JSON Lines, and write the JSON when that is the output
                 results = evaluate_parallel(engine, read_records(*paths, zone=engine.zone), day,
                                             None, workers, encode=fmt in ("json", "jsonl"),
-                                            in_process_up_to=small)
+                                            in_process_up_to=small, spread=spread)
             with Writer(stream, fmt) as writer, Progress(paths) as progress:
                 _write(results, writer, progress, counts)
             if target is not None:

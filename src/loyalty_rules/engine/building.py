@@ -49,6 +49,15 @@ class Setup:
     #: the named event queries (`query.NAME`) and `last_TYPE`/`first_TYPE` records to answer
     queries: dict[str, EventQuery] = attrs.field(factory=dict)
     items: tuple[EventQuery, ...] = ()
+    #: each script key's rotating variants (`scripts.variants`), found once per key: a
+    #: search of every script per recommendation cost a fifth of deciding (docs/benchmarks.md)
+    _variants: dict[str, tuple[str, ...]] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def variants(self, key: str) -> tuple[str, ...]:
+        found = self._variants.get(key)
+        if found is None:
+            found = self._variants[key] = tuple(variants(self.scripts, key))
+        return found
 
 
 def vocabulary_of(registry: Registry) -> Vocabulary:

@@ -37,8 +37,8 @@ from ..language.scripts import (
     IN_REPLY,
     addressed,
     localise_unit,
+    pick_variant,
     render_script,
-    rotating_variant,
     template_names,
 )
 from ..plugins.registry import Registry
@@ -253,8 +253,8 @@ def decide(prepared: Prepared, as_of: dt.date, setup: Setup, registry: Registry,
         overdue = trigger.overdue(as_of, due)
         # an overdue recovery step escalates to the manager (CMP-07: timeliness)
         role = "manager" if overdue and spec.group == "recovery" else spec.role
-        key = rotating_variant(setup.scripts, then.script_key, customer.id,
-                               done.get(then.action, (as_of, 0))[1])
+        key = pick_variant(setup.variants(then.script_key), customer.id,
+                           done.get(then.action, (as_of, 0))[1])
         values = {**params, "due": due.isoformat(), "channel": channel}
         if "unit" in values:
             values["unit"] = localise_unit(values["unit"], language)

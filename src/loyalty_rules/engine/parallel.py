@@ -29,7 +29,7 @@ import pickle
 import signal
 import threading
 import types
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -115,9 +115,10 @@ def _plugin_modules(manager: Any) -> tuple[tuple[str, Any], ...]:
 
 # -- records not parsed yet ------------------------------------------------------------------
 
-#: characters of unparsed JSON Lines `evaluate_parallel` reads ahead at most to decide that
-#: an input is small enough for one process: 4,000 CDNOW customers are ~0.8 MB, 4,000
-#: customers of 200 open items each ~80 MB (docs/benchmarks.md, memory)
+#: JSON Lines input up to this many characters is evaluated in one process when the number of
+#: workers is the default (`in_process_up_to`): ~4 s of work on one core, about what two
+#: workers need to pay back their start (docs/benchmarks.md): 38,000 CDNOW customers,
+#: 7,500 realistic ones, 400 with 200 open items each
 HEAD_TEXT = 8_000_000
 
 
@@ -387,32 +388,30 @@ def _one_by_one(pool: _Pool, batch: _Batch, as_of: dt.date, locale: str | None
 
 def evaluate_parallel(engine: Engine, customers: Iterable[Any], as_of: dt.date,
                       locale: str | None, workers: int, in_flight: int | None = None,
-                      encode: bool = False, in_process_up_to: int | None = None
-                      ) -> Iterator[Any]:
+                      encode: bool = False, in_process_up_to: int | None = None,
+                      spread: Callable[[], bool] | None = None) -> Iterator[Any]:
     """Decisions (and `Rejected`) in input order, evaluated by `workers` processes.
 
     `customers` holds `Customer`, `Rejected`, mappings, or `RawLine` (from `read_records`).
     With `encode`, each decision comes back as an `Encoded` (its contract JSON, written in
-    the worker) instead of a `Decision`. An input of at most `in_process_up_to` customers
-    (default: one batch) is evaluated in this process: no worker is started for it; with
-    `in_process_up_to`, only if it is also at most `HEAD_TEXT` characters of JSON Lines.
+    the worker) instead of a `Decision`. An input of one batch is evaluated in this process:
+    no worker is started for it; with `in_process_up_to`, an input of at most that many
+    parsed customers and at most `HEAD_TEXT` characters of JSON Lines (`_look_ahead`).
+    `spread`, asked once an input is known to be large, may still keep it in this process
+    (`cores.spread_pays`: no idle core for the workers).
     """
     if workers < 1:
         raise UsageError("workers must be at least 1")
     unique = _UniqueIds()
     batches = _batches(customers, engine.batch_size)
-    small = max(1, -(-in_process_up_to // engine.batch_size)) if in_process_up_to else 1
-    # read ahead to tell a small input from a large one, holding at most HEAD_TEXT characters
-    # of unparsed records: customers with long histories are enough work for the workers
-    cap = HEAD_TEXT if in_process_up_to else float("inf")
-    head: list[list[Any]] = []
-    text = 0
-    for items in batches:
-        head.append(items)
-        text += sum(len(item.text) for item in items if isinstance(item, RawLine))
-        if len(head) > small or text > cap:
-            break
-    if len(head) <= small and text <= cap:  # too little to pay back starting processes
+    if in_process_up_to is None:  # one batch at most
+        head = list(itertools.islice(batches, 2))
+        small = len(head) <= 1
+    else:  # read ahead (a bounded amount) to tell a small input from a large one
+        head, small = _look_ahead(batches, in_process_up_to)
+    if not small and spread is not None and not spread():  # workers would get no core
+        head, small = itertools.chain(head, batches), True
+    if small:  # too little to pay back starting processes
         for items in head:
             batch = _Batch(items, [i for i in items if not isinstance(i, Rejected)])
             yield from _merge(batch, *_evaluate_with(engine, batch.sent, as_of, locale, encode),
@@ -436,6 +435,25 @@ def evaluate_parallel(engine: Engine, customers: Iterable[Any], as_of: dt.date,
         pool.close(wait=False)
         raise
     pool.close()
+
+
+def _look_ahead(batches: Iterator[list[Any]], customers: int) -> tuple[list[list[Any]], bool]:
+    """The first batches, and whether they are the whole input and small: at most
+    `HEAD_TEXT` characters of JSON Lines (the work to come grows with the text: 0.4–0.5 µs
+    of CPU per character, CDNOW or realistic) and at most `customers` records parsed already
+    (from CSV or JSON files). Holds no more than that, plus one batch."""
+    head: list[list[Any]] = []
+    parsed = text = 0
+    for items in batches:
+        head.append(items)
+        for item in items:
+            if isinstance(item, RawLine):
+                text += len(item.text)
+            else:
+                parsed += 1
+        if parsed > customers or text > HEAD_TEXT:
+            return head, False
+    return head, True
 
 
 def _finish(pool: _Pool, queue: collections.deque[_Batch], as_of: dt.date,

@@ -15,9 +15,10 @@ the values it is handed. `template_problems` says what is wrong with a template'
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)(?:\|([a-z_]*)(?::([^{}]*))?)?\}")
@@ -35,6 +36,7 @@ _HELLO_NAME = re.compile(r"\b(Hello|Hi) \{name\}")
 _NAME_GREETING_ZH = re.compile(r"\{name\}(?=您好)")
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred templates, rewritten for every customer
 def without_name(template: str, locale: str) -> str:
     """The template for a customer with no name on file: the vocative goes ("{name}，预计…"
     → "预计…", "Happy birthday, {name}!" → "Happy birthday!", "Dear {name}" → "Dear
@@ -206,8 +208,12 @@ def rotating_variant(scripts: Mapping[str, Any], key: str, customer_id: str,
     """The variant for this send: an offset fixed per customer (a hash of the id, so customers
     do not all get the same text the same day) plus the number of times it was sent before,
     so two sends in a row always differ when there are two variants or more. No clock."""
-    keys = variants(scripts, key)
+    return pick_variant(variants(scripts, key), customer_id, times_sent)
+
+
+def pick_variant(keys: Sequence[str], customer_id: str, times_sent: int) -> str:
+    """`rotating_variant` among `keys` (`variants` of one key, the key first)."""
     if len(keys) == 1:
-        return key
+        return keys[0]
     offset = int(hashlib.sha256(customer_id.encode("utf-8")).hexdigest()[:8], 16)
     return keys[(offset + times_sent) % len(keys)]
