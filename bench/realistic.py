@@ -3,7 +3,7 @@
     uv run python bench/realistic.py 100000      # → bench/results/data/realistic-100000.jsonl
     uv run python bench/realistic.py --items 200 400   # 400 customers × 200 open items each
 
-CDNOW is purchases only: one fact per customer and 14 of the 59 core rules fire. These
+CDNOW is purchases only: one fact per customer and 15 of the 63 core rules fire. These
 customers (seeded, so every file of one size is the same) have every personality type
 (peaceful included), purchases, visits, outbound contacts naming past actions and inbound
 ones left unanswered, requests still open (often two or three on one dimension, some

@@ -115,10 +115,38 @@ def test_a_scheduler_that_cannot_be_reached_is_a_usage_error(tmp_path, records, 
 
 def test_the_python_example_in_docs_scale_runs_on_the_cluster(client, capsys):
     text = (ROOT / "docs" / "scale.md").read_text(encoding="utf-8")
-    block = text.split("```python\n", 1)[1].split("```", 1)[0]
+    blocks = [part.split("```", 1)[0] for part in text.split("```python\n")[1:]]
+    assert len(blocks) == 2  # the decisions, then the population (run in one namespace)
     from distributed import get_task_stream
 
     with get_task_stream(client) as stream:
-        exec(compile(block, "docs/scale.md", "exec"), {})
-    assert capsys.readouterr().out == "['C1', 'C2']\n"
+        exec(compile("\n".join(blocks), "docs/scale.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "['C1', 'C2']"
+    from loyalty_rules.population import PYRAMID_LEVELS
+
+    assert printed[1] in PYRAMID_LEVELS
     assert stream.data  # its tasks ran on the cluster's workers
+
+
+def test_the_population_is_a_dask_reduction_equal_to_one_process(client, records):
+    from loyalty_rules import Population
+    from loyalty_rules.dask import population_bag, population_on_dask
+
+    one = Population.from_customers(read_customers_of(records), AS_OF)
+    bag = population_bag(db.from_sequence(records, npartitions=5), AS_OF)
+    batches = population_on_dask(records, AS_OF, client=client, batch=37)
+    assert bag.to_dict() == one.to_dict()
+    assert batches.to_dict() == one.to_dict()
+    assert one.to_dict()["counts"]["customers"] == len(records)
+    # and it reaches the workers with the engine: the bag's decisions are the population's
+    engine = Engine(population=bag)
+    got = evaluate_bag(db.from_sequence(records, npartitions=4), AS_OF, engine=engine)
+    assert [d.to_dict() for d in got.compute()] == reference(engine, records)
+    assert "p_active" in got.compute()[0].profile
+
+
+def read_customers_of(records):
+    from loyalty_rules import parse_customer
+
+    return [parse_customer(r) for r in records]

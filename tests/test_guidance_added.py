@@ -63,3 +63,17 @@ def test_an_overdue_forewarning_goes_to_the_manager(core_engine: Engine) -> None
         "2026-11-16", False, "consultant")
     assert (late.id, late.overdue, late.role) == (on_time.id, True, "manager")
     assert core_engine.evaluate(customer, "2026-11-26").recommendation("forewarn_delay") is None
+
+
+def test_the_added_guidance_counts_as_encoded() -> None:
+    from loyalty_rules.engine.checking import guidance_coverage
+
+    rows = {row["id"]: row["rules"] for row in guidance_coverage()}
+    assert rows["LOY-09"] == [f"relationship/channel-by-stage.{n}" for n in (1, 2, 3, 4)]
+    assert rows["EXP-14"] == ["expectations/promise-off-key-content"]
+    assert "recovery/compensate-serious" in rows["EXP-15"]
+    assert "relationship/lower-switching-cost" in rows["CRM-03"]
+    assert "recovery/after-sale-follow-up" in rows["CMP-08"]
+    assert "expectations/forewarn-delay" in rows["LOY-13"]
+    assert "loyalty/ask-true-friend-advice" in rows["CRM-06"]
+    assert rows["LOY-05"]  # the pyramid, from the population issue

@@ -278,7 +278,11 @@ def test_wake_dormant_goes_to_the_dormant_worth_waking():
         # proposed: recommended, or held back today by the day's conversation (issue 9)
         wakes = "wake_dormant" in {r.action for r in decision.recommendations} or any(
             s.action == "wake_dormant" and s.displaced_by for s in decision.suppressed)
-        assert wakes == (p["dormant"] and p["value_percentile"] >= 50)
+        # worth waking (the value gate), and not let go (quiet at most two years, fewer
+        # than three unanswered calls: relationship.wake_max_quiet_days, wake_max_attempts)
+        assert wakes == (p["dormant"] and p["value_percentile"] >= 50
+                         and p["days_since_activity"] <= 730
+                         and p["wake_dormant_attempts"] < 3)
         assert p["pyramid"] == "inactive" if p["dormant"] else p["pyramid"] != "inactive"
         woken += wakes
         dormant += p["dormant"]

@@ -177,3 +177,30 @@ def test_pytest_collection_refuses_a_bomb_and_a_placeholder_date_with_file_and_l
     assert "scenario_bomb.yaml:" in output and "alias" in output
     assert "scenario_date.yaml:7: $.cases[0].customer.events[0].at: date '0001-01-01'" in output
     assert "RecursionError" not in output and "OverflowError" not in output
+
+
+def test_a_key_written_twice_is_an_error_naming_both_lines(tmp_path):
+    """YAML keeps the last of two equal keys silently: a second `personality:` in one `when`
+    would replace the first condition unseen. Every duplicate is reported, with both lines."""
+    path = tmp_path / "twice.yaml"
+    path.write_text("ruleset: twice\nversion: '1'\ndescription: twice\nrules:\n"
+                    "  - id: r1\n    guidance: [EXP-08]\n    when:\n"
+                    "      personality: dominant\n      personality: analytical\n"
+                    "    then: {recommend: under_promise}\n"
+                    "  - id: r2\n    id: r3\n    guidance: [EXP-08]\n"
+                    "    when: {personality: social}\n    then: {recommend: under_promise}\n",
+                    encoding="utf-8")
+    result = _run("validate", str(path))
+    assert result.exit_code == 2
+    assert f"{path}:9: $.rules[0].when.personality: duplicate key 'personality' (first at " \
+           "line 8)" in result.output
+    assert f"{path}:12: $.rules[1].id: duplicate key 'id' (first at line 11)" in result.output
+    with pytest.raises(ScenarioError) as caught:
+        load_yaml("a: 1\nb: {c: 2, c: 3}\n", "s.yaml", ScenarioError)
+    assert [(p.line, p.path) for p in caught.value.problems] == [(2, "$.b.c")]
+
+
+def test_merge_keys_and_aliases_are_not_duplicates():
+    data, _ = load_yaml("base: &b {x: 1}\nmore:\n  <<: *b\n  y: 2\nagain: *b\n", "m.yaml",
+                        RulesetError)
+    assert data["more"] == {"x": 1, "y": 2}

@@ -12,6 +12,11 @@ Needs the optional extra: ``pip install 'loyalty-rules[dask]'`` (``uv sync --ext
   arguments, `parallel.EngineRecipe`) and keeps it for every partition it evaluates; the
   partitions go through the same code path as a single process (`Engine._mixed`), so the
   decisions are identical to a single-process run, in the bag's order.
+* The population (value ranks, pyramid, key accounts, the activity model; docs/population.md)
+  is a Dask reduction too: `population_bag` / `population_on_dask` have the workers parse
+  each partition or batch and reduce every customer to what the population needs; the client
+  folds those, in input order, into the one `Population` a single process computes, and it
+  reaches the workers inside the engine recipe, scattered to all of them (a broadcast).
 * `evaluate_on_dask` is what ``loyalty-rules evaluate … --executor dask`` runs: the client
   reads the input, sends batches of `engine.batch_size` customers as tasks (at most two per
   worker thread in flight: memory stays flat), and yields the results in input order.
@@ -48,7 +53,8 @@ from .engine.parallel import (
 from .errors import UsageError
 from .io.reading import Rejected
 
-__all__ = ["evaluate_bag", "evaluate_on_dask", "local_client"]
+__all__ = ["evaluate_bag", "evaluate_on_dask", "local_client", "population_bag",
+           "population_on_dask"]
 
 #: how long to try reaching a `--scheduler` before giving up with a usage error
 CONNECT_TIMEOUT = "10s"
@@ -84,7 +90,81 @@ def _evaluate_partition(items: Iterable[Any], recipe: EngineRecipe, as_of: dt.da
     return [item if isinstance(item, Rejected) else next(answers) for item in items]
 
 
+def _reduce_partition(items: Iterable[Any], as_of: dt.date, zone: Any) -> list[Any]:
+    """A bag partition reduced for the population: one `Reduced` per item, in order."""
+    from .engine.populating import _reduce
+
+    items = list(items)
+    sent = [i for i in items if not isinstance(i, Rejected)]
+    answers = iter(_reduce(sent, as_of, zone))
+    return [(True, None, None, None) if isinstance(i, Rejected) else next(answers)
+            for i in items]
+
+
 # -- the client side ------------------------------------------------------------------------
+
+def _tally(as_of: dt.date, parameters: Any) -> tuple[Any, Any, Any]:
+    from .io.seen import SeenIds
+    from .population.model import Tally, _parameters
+
+    p = _parameters(parameters)
+    return p, Tally(as_of, p.sample_size), SeenIds()
+
+
+def _fold(reduced: Iterable[Any], as_of: dt.date, parameters: Any) -> Any:
+    """The population from reduced records in input order (as `population_parallel`)."""
+    from .engine.populating import _count
+    from .population.model import Population
+
+    p, tally, seen = _tally(as_of, parameters)
+    for item in reduced:
+        _count(tally, seen, item)
+    return Population.from_tally(tally, p)
+
+
+def population_bag(customers: Any, as_of: dt.date | str, parameters: Any = None, *,
+                   zone: Any = dt.timezone.utc) -> Any:
+    """The `Population` of a Dask bag of contract mappings (or `Customer`/`Rejected`), as
+    `Population.from_customers` computes it on the same records in the bag's order: the
+    workers reduce their partitions, the client folds the results. Pass it on with
+    ``Engine(population=...)``: `evaluate_bag` sends it to every worker with the engine."""
+    day = as_date(as_of)
+    reduced = customers.map_partitions(_reduce_partition, day, zone).compute()
+    return _fold(reduced, day, parameters)
+
+
+def population_on_dask(records: Iterable[Any], as_of: dt.date, parameters: Any = None, *,
+                       client: Any, zone: Any = dt.timezone.utc, batch: int = 1000,
+                       on_record: Any = None) -> Any:
+    """The population pass of ``evaluate --executor dask``: `records` as from
+    `parallel.read_records`, reduced by the cluster's workers in batches (at most two per
+    worker thread in flight), folded by the client in input order."""
+    from .engine.populating import _count, _reduce
+    from .population.model import Population
+
+    p, tally, seen = _tally(as_of, parameters)
+    limit = max(2 * (sum(client.nthreads().values()) or 1), 1)
+    queue: collections.deque[tuple[list[Any], Any]] = collections.deque()
+
+    def finish() -> None:
+        items, future = queue.popleft()
+        answers = iter(future.result() if future is not None else ())
+        for item in items:
+            _count(tally, seen, (True, None, None, None) if isinstance(item, Rejected)
+                   else next(answers))
+            if on_record is not None:
+                on_record()
+
+    for items in _batches(records, batch):
+        sent = [i for i in items if not isinstance(i, Rejected)]
+        future = client.submit(_reduce, sent, as_of, zone, pure=False) if sent else None
+        queue.append((items, future))
+        while len(queue) >= limit:
+            finish()
+    while queue:
+        finish()
+    return Population.from_tally(tally, p)
+
 
 def evaluate_bag(customers: Any, as_of: dt.date | str, *, engine: Engine | None = None,
                  locale: str | None = None) -> Any:

@@ -120,9 +120,15 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
     small = None if workers else SMALL_INPUT
     spread = None if workers else functools.partial(spread_pays, started, os.cpu_count() or 1)
     workers = workers or os.cpu_count() or 1
+    client = None
+    if executor == "dask":  # one cluster for both passes, closed when the command ends
+        from ..dask import _client, _close
+
+        client = _client(scheduler, workers)
+        click.get_current_context().call_on_close(lambda: _close(client))
     if not no_population:
         population = build_population(paths, day, population_params, population_file, workers,
-                                      zone)
+                                      zone, dask_client=client)
     engine = Engine(plugins=plugins, rulesets=rulesets, parameters=engine_params,
                     locale=locale, population=population)
     _warn_if_bare(engine)
@@ -139,7 +145,7 @@ def evaluate(paths: tuple[Path, ...], as_of: str, plugins: tuple[str, ...],
                 from ..dask import evaluate_on_dask
 
                 results = evaluate_on_dask(engine, read_records(*paths, zone=engine.zone), day,
-                                           None, scheduler=scheduler, workers=workers,
+                                           None, client=client,
                                            encode=fmt in ("json", "jsonl"))
             elif experiment is not None:
                 from ..experiments.running import arm_engines, evaluate_experiment

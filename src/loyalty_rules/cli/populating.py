@@ -22,10 +22,12 @@ def split_parameters(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, 
 
 
 def build_population(paths: tuple[Path, ...], as_of: dt.date, parameters: dict[str, Any],
-                     saved: Path | None, workers: int = 1, zone: Any = None) -> Any:
+                     saved: Path | None, workers: int = 1, zone: Any = None,
+                     dask_client: Any = None) -> Any:
     """The population for `paths` as of `as_of`: read from `saved` when that file exists,
-    else computed in a first pass over the input (by `workers` processes; written to `saved`
-    when given). `zone`: the business's time zone (default UTC)."""
+    else computed in a first pass over the input (by `workers` processes, or by the workers
+    of `dask_client`'s cluster; written to `saved` when given). `zone`: the business's time
+    zone (default UTC)."""
     from ..io.progress import Progress
     from ..io.reading import read_customers
     from ..population import Population
@@ -48,7 +50,14 @@ def build_population(paths: tuple[Path, ...], as_of: dt.date, parameters: dict[s
     with Progress(paths, label="population") as progress:
         def counted(_: Any) -> None:
             progress.advance()
-        if workers > 1:
+        if dask_client is not None:
+            from ..dask import population_on_dask
+            from ..engine.parallel import read_records
+
+            population = population_on_dask(read_records(*paths, zone=zone), as_of,
+                                             parameters, client=dask_client, zone=zone,
+                                             on_record=lambda: counted(None))
+        elif workers > 1:
             from ..engine.parallel import read_records
             from ..engine.populating import population_parallel
 

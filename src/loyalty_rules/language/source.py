@@ -66,6 +66,33 @@ def _impossible_value(loader: yaml.SafeLoader, node: yaml.Node, path: str = "$"
     return None
 
 
+def _duplicate_keys(node: yaml.Node, path: str = "$", seen: set[int] | None = None
+                    ) -> list[tuple[str, int, str]]:
+    """Every key written twice in one mapping, as (`$`-path, line, message): YAML would keep
+    only the last silently (a second `when:` or a second rule `id:` must not pass unseen)."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:  # an alias of a node already looked at
+        return []
+    seen.add(id(node))
+    found: list[tuple[str, int, str]] = []
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value != "<<":
+                key, line = key_node.value, key_node.start_mark.line + 1
+                if key in first:
+                    found.append((f"{path}.{key}", line, f"duplicate key {key!r} (first at "
+                                  f"line {first[key]}): YAML would keep only this one"))
+                else:
+                    first[key] = line
+            child = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+            found += _duplicate_keys(value_node, f"{path}.{child}", seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found += _duplicate_keys(item, f"{path}[{index}]", seen)
+    return found
+
+
 #: How deep a document may nest (mappings and lists): far beyond any real ruleset or
 #: scenario file, far below what would exhaust Python's stack.
 MAX_DEPTH = 64
@@ -140,6 +167,10 @@ def load_yaml(text: str, file: str, error: type[ProblemsError]) -> tuple[Any, Li
         loader = _BoundedLoader(text)
         try:
             node = loader.get_single_node()
+            twice = _duplicate_keys(node) if node is not None else []
+            if twice:
+                raise error([Problem(message, file=file, line=line, path=path)
+                             for path, line, message in twice])
             try:
                 data = loader.construct_document(node) if node is not None else None
             except ValueError as exc:  # well-formed, but an impossible date (2026-11-32)
