@@ -53,6 +53,36 @@ def test_a_run_records_date_versions_hash_and_counts(store):
     assert run["counts"]["recommendations"]["open"] == sum(run["counts"]["actions"].values())
 
 
+def _recorded(store: Store, run_id: int) -> dict[str, list]:
+    with store.database.connect() as connection:
+        return {row.customer_id: [(r["action"], r["id"]) for r in
+                                  json.loads(row.decision)["recommendations"]]
+                for row in connection.execute(sa.select(run_customers).where(
+                    run_customers.c.run_id == run_id))}
+
+
+def test_a_run_judges_each_customer_within_the_stored_base_as_evaluate_does(store_url):  # noqa: F811
+    """`run` decides what `evaluate` decides by default: within the population (value ranks,
+    key accounts, p_active); `Store(population=False)` what `evaluate --no-population` does."""
+    from loyalty_rules import Population, read_customers
+
+    customers = list(read_customers(SAMPLES))
+    want = {}
+    for flag, engine in ((True, Engine(population=Population.from_customers(customers, DAY1))),
+                         (False, Engine())):
+        want[flag] = {d.customer_id: [(r.action, r.id) for r in d.recommendations]
+                      for d in engine.evaluate_many(customers, DAY1)}
+    assert want[True] != want[False]  # the population changes the day (C030 is let go)
+    for flag in (True, False):
+        with Store(store_url, population=flag) as opened:
+            if flag:
+                opened.ingest(SAMPLES)
+            run = run_day(opened, DAY1)
+            assert _recorded(opened, run["id"]) == want[flag], flag
+            assert [(r.action, r.id) for r in opened.decision("C034", DAY1).recommendations] \
+                == want[flag]["C034"]
+
+
 def test_history_is_stored_once_not_per_run(store):
     stored = count(store, events)
     run_day(store, DAY1)

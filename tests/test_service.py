@@ -119,7 +119,7 @@ def test_request_size_and_batch_length_are_capped(server):
 def test_events_outcomes_runs_and_diffs_over_http(server):
     status, first = server.call("POST", "/v1/runs", {"as_of": "2026-11-22"}, token=TOKEN)
     assert status == 201 and first["status"] == "finished"
-    status, decision = server.call("GET", "/v1/customers/C030/decision")  # the run's date
+    status, decision = server.call("GET", "/v1/customers/C045/decision")  # the run's date
     assert status == 200 and decision["as_of"] == "2026-11-22"
     rec = next(r for r in decision["recommendations"] if r["action"] == "wake_dormant")
     assert rec["status"] == "open"
@@ -139,7 +139,7 @@ def test_events_outcomes_runs_and_diffs_over_http(server):
     assert server.call("GET", f"/v1/runs/{second['id']}")[1]["counts"] == second["counts"]
     status, diff = server.call("GET", f"/v1/runs/{second['id']}/diff")
     assert status == 200
-    assert any(c["customer_id"] == "C030" and c["id"] == rec["id"] for c in diff["changes"])
+    assert any(c["customer_id"] == "C045" and c["id"] == rec["id"] for c in diff["changes"])
 
 
 def test_concurrent_decisions_hold(server):

@@ -52,5 +52,5 @@ def test_the_walk_through_works(tmp_path):
     assert re.search(r"^new C034 upsell outcome$", out, re.M)
     assert re.search(r"^new C034 invite_loyalty_programme outcome$", out, re.M)
     assert re.search(r"^changed C034 surprise outcome$", out, re.M)
-    assert re.search(r"^gone C030 wake_dormant events$", out, re.M)
+    assert re.search(r"^gone C045 wake_dormant events$", out, re.M)
     assert (tmp_path / "crm.db").exists()

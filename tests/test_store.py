@@ -139,17 +139,17 @@ def recommendation(store: Store, customer: str, action: str, day: dt.date = DAY)
 
 def test_done_appends_a_contact_naming_the_action(store):
     store.ingest(SAMPLES)
-    rec = recommendation(store, "C030", "wake_dormant")
+    rec = recommendation(store, "C045", "wake_dormant")
     assert rec.status == "open"
     result = store.record_outcome(rec.id, {"status": "done", "at": "2026-11-22",
                                            "channel": "phone", "outcome": "accepted"})
     assert result["event"] == {"type": "contact", "at": "2026-11-22", "direction": "outbound",
                                "action": "wake_dormant", "channel": "phone",
                                "id": f"outcome:{rec.id}:2026-11-22"}
-    after = store.decision("C030", DAY)
+    after = store.decision("C045", DAY)
     assert "wake_dormant" not in [r.action for r in after.recommendations
                                   if r.status == "open"]
-    assert store.states("C030")[rec.id] == {"status": "done", "at": "2026-11-22",
+    assert store.states("C045")[rec.id] == {"status": "done", "at": "2026-11-22",
                                             "channel": "phone", "outcome": "accepted"}
     again = store.record_outcome(rec.id, {"status": "done", "at": "2026-11-22",
                                           "channel": "phone", "outcome": "accepted"})
@@ -261,7 +261,7 @@ def test_bad_or_unknown_outcomes_are_refused(store):
     store.ingest(SAMPLES)
     with pytest.raises(NotFoundError):
         store.record_outcome("rec-nothing", {"status": "done", "at": "2026-11-22"})
-    rec = recommendation(store, "C030", "wake_dormant")
+    rec = recommendation(store, "C045", "wake_dormant")
     with pytest.raises(RecordError) as caught:
         store.record_outcome(rec.id, {"status": "snoozed", "at": "2026-11-22",
                                       "outcome": "maybe", "channel": "fax"})

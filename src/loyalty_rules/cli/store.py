@@ -23,9 +23,16 @@ STORE = click.option("--store", "url", required=True, metavar="URL",
                      help="The store: sqlite:///crm.db or postgresql://USER@HOST/DB.")
 
 
-def _open(url: str, plugins=(), rulesets=(), params=()):
+NO_POPULATION = click.option(
+    "--no-population", "no_population", is_flag=True,
+    help="Judge each customer alone, not within the stored base (value ranks, key accounts, "
+         "p_active), as `evaluate --no-population`.")
+
+
+def _open(url: str, plugins=(), rulesets=(), params=(), no_population: bool = False):
     from ..store import Store
-    return Store(url, plugins=plugins, rulesets=rulesets, parameters=_parameters(params))
+    return Store(url, plugins=plugins, rulesets=rulesets, parameters=_parameters(params),
+                 population=not no_population)
 
 
 @click.command()
@@ -58,18 +65,22 @@ def ingest(paths: tuple[Path, ...], url: str) -> None:
 @click.option("--batch-size", "batch", type=click.IntRange(min=1), default=200,
               show_default=True, help="Customers per committed batch.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
+@NO_POPULATION
 @engine_options()
 @guarded
 def run(url: str, as_of: str | None, replay_run: int | None, batch: int, as_json: bool,
-        plugins: tuple[str, ...], rulesets: tuple[Path, ...], params: tuple[str, ...]) -> None:
+        no_population: bool, plugins: tuple[str, ...], rulesets: tuple[Path, ...],
+        params: tuple[str, ...]) -> None:
     """Evaluate every stored customer as of a date and record the run, diffed against the
-    previous one. A run stopped midway is finished by running the same command again."""
+    previous one. A run stopped midway is finished by running the same command again.
+    Each customer is judged within the stored base (the population of the history the run
+    reads), as `evaluate` does, unless --no-population."""
     from ..engine.engine import as_date
     from ..runs import diff_runs, replay, run_day
 
     if (as_of is None) == (replay_run is None):
         raise click.UsageError("give --as-of DATE (a new run) or --replay RUN")
-    with _open(url, plugins, rulesets, params) as store:
+    with _open(url, plugins, rulesets, params, no_population) as store:
         if replay_run is not None:
             result = replay(store, replay_run)
             click.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else
@@ -121,14 +132,15 @@ def diff(url: str, runs: tuple[int, ...], as_json: bool) -> None:
 @STORE
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@NO_POPULATION
 @engine_options()
 @guarded
-def serve(url: str, host: str, port: int, plugins: tuple[str, ...],
+def serve(url: str, host: str, port: int, no_population: bool, plugins: tuple[str, ...],
           rulesets: tuple[Path, ...], params: tuple[str, ...]) -> None:
     """Serve the store over HTTP (/v1, OpenAPI at /openapi.json). Writes need the bearer
     token in LOYALTY_RULES_TOKEN or in the file named by LOYALTY_RULES_TOKEN_FILE."""
     from ..service import serve as run_server
-    run_server(_open(url, plugins, rulesets, params), host=host, port=port)
+    run_server(_open(url, plugins, rulesets, params, no_population), host=host, port=port)
 
 
 STORE_COMMANDS = (ingest, run, diff, serve)

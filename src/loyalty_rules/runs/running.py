@@ -90,7 +90,8 @@ def evaluate_batch(store: Store, connection: sa.Connection, ids: Sequence[str], 
     lifecycles = states(connection, list(loaded), outcome_seq)
     holds = {cid: held(lifecycles.get(cid, {}), as_of) for cid in loaded}
     good = [item.customer for item in loaded.values() if not isinstance(item.customer, Rejected)]
-    results = {r.customer_id: r for r in store.engine.evaluate_held(good, as_of, holds)}
+    judge = store.judge(as_of, event_seq)  # within the base's population of that history
+    results = {r.customer_id: r for r in judge.evaluate_held(good, as_of, holds)}
     rows = []
     for cid, item in loaded.items():
         result = item.customer if isinstance(item.customer, Rejected) else results[cid]

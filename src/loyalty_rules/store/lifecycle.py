@@ -39,7 +39,8 @@ OUTCOMES = ("accepted", "rejected", "ignored")
 
 @attrs.frozen
 class State:
-    """A recommendation's latest recorded outcome."""
+    """A recommendation's outcome: as sent (`POST /v1/recommendations/{id}/outcome`'s body,
+    checked by `parse_outcome`) or as recorded (the latest one is its state)."""
 
     status: str
     at: dt.date
@@ -118,18 +119,7 @@ def _insert_ignoring_duplicates(connection: sa.Connection, table: sa.Table) -> A
     return insert(table).on_conflict_do_nothing()
 
 
-@attrs.frozen
-class Outcome:
-    """An outcome as sent: `POST /v1/recommendations/{id}/outcome`'s body."""
-
-    status: str
-    at: dt.date
-    until: dt.date | None = None
-    channel: str | None = None
-    outcome: str | None = None
-
-
-def parse_outcome(raw: Any) -> Outcome:
+def parse_outcome(raw: Any) -> State:
     """Check an outcome's body; `RecordError` with every problem, each at its `$`-path."""
     if not isinstance(raw, Mapping):
         raise RecordError([Problem(f"expected an object, got {type(raw).__name__}", path="$")])
@@ -172,11 +162,11 @@ def parse_outcome(raw: Any) -> Outcome:
                                 path="$.outcome"))
     if problems:
         raise RecordError(problems)
-    return Outcome(status, dates["at"], dates["until"], channel, outcome)
+    return State(status, dates["at"], dates["until"], channel, outcome)
 
 
 def completion_event(spec: ActionSpec | None, action: str, params: Mapping[str, Any],
-                     outcome: Outcome) -> dict[str, Any] | None:
+                     outcome: State) -> dict[str, Any] | None:
     """The history event that recording `done` appends (see the module's table)."""
     done_by = spec.done_by if spec is not None else "contact"
     if done_by == "record":
@@ -195,7 +185,7 @@ def completion_event(spec: ActionSpec | None, action: str, params: Mapping[str, 
 
 
 def record(connection: sa.Connection, actions: Mapping[str, ActionSpec], rec_id: str,
-           outcome: Outcome) -> dict[str, Any]:
+           outcome: State) -> dict[str, Any]:
     """Record an outcome; `done` appends its history event. Recording the same outcome again
     is a no-op. Raises `NotFoundError` for a recommendation the store never issued."""
     row = connection.execute(sa.select(recommendations).where(
@@ -205,7 +195,7 @@ def record(connection: sa.Connection, actions: Mapping[str, ActionSpec], rec_id:
                             "(run the day or ask for the customer's decision first)")
     latest = connection.execute(sa.select(outcomes).where(
         outcomes.c.recommendation_id == rec_id).order_by(outcomes.c.seq.desc()).limit(1)).first()
-    state = State(outcome.status, outcome.at, outcome.until, outcome.channel, outcome.outcome)
+    state = outcome
     if latest is not None and State(latest.status, latest.at, latest.until, latest.channel,
                                     latest.outcome) == state:
         return {"id": rec_id, "customer_id": row.customer_id, "recorded": False,

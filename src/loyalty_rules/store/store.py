@@ -10,7 +10,7 @@ concurrent requests never leave half an ingestion or a duplicate behind.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,7 +23,7 @@ from ..facts.models import Customer
 from ..io.reading import Rejected, parse_customer, read_customers
 from . import ingestion, lifecycle
 from .database import connect
-from .history import customer_ids, load
+from .history import customer_ids, load, max_event_seq
 
 T = TypeVar("T")
 
@@ -60,16 +60,21 @@ class Store:
     :param url: ``sqlite:///FILE`` or ``postgresql://USER@HOST/DB``.
     :param plugins, rulesets, parameters: the engine's options (as for `Engine`), recorded
         with every run so it can be replayed.
+    :param population: judge each customer within the stored base (value ranks, the
+        pyramid, key accounts, `p_active`: docs/population.md), as `evaluate` does by
+        default; the population of a day is computed from the history a run reads.
     """
 
     def __init__(self, url: str, *, plugins: Sequence[str] = (),
                  rulesets: Sequence[str | Path] = (),
-                 parameters: Mapping[str, Any] | None = None, engine: Any = None):
+                 parameters: Mapping[str, Any] | None = None, engine: Any = None,
+                 population: bool = True):
         self.url = url
         self.options = {"plugins": list(plugins), "rulesets": [str(p) for p in rulesets],
-                        "parameters": dict(parameters or {})}
+                        "parameters": dict(parameters or {}), "population": population}
         self.database = connect(url)
         self._engine = engine
+        self._judges: dict[tuple[dt.date, int], Any] = {}
 
     open = classmethod(lambda cls, url, **kwargs: cls(url, **kwargs))
 
@@ -82,6 +87,42 @@ class Store:
                                   rulesets=self.options["rulesets"],
                                   parameters=self.options["parameters"])
         return self._engine
+
+    def judge(self, as_of: dt.date, event_seq: int | None = None) -> Any:
+        """The engine that judges customers on `as_of`: with the population of the stored
+        base (every customer's history up to `event_seq`, all when None), unless the store
+        was opened with ``population=False``. Kept for the last few (date, history) pairs,
+        so a run and the decisions asked for after it share one population."""
+        if not self.options["population"]:
+            return self.engine
+        with self.database.connect() as connection:
+            seq = max_event_seq(connection) if event_seq is None else event_seq
+        key = (as_of, seq)
+        if key not in self._judges:
+            from ..engine.parallel import EngineRecipe
+            from ..population import Population
+
+            population = Population.from_customers(self._customers(seq), as_of)
+            recipe = attrs.evolve(EngineRecipe.of(self.engine), population=population)
+            while len(self._judges) >= 4:
+                self._judges.pop(next(iter(self._judges)))
+            self._judges[key] = recipe.build()
+        return self._judges[key]
+
+    def _customers(self, event_seq: int, chunk: int = 1000) -> Iterator[Customer]:
+        """Every stored customer that reads (history up to `event_seq`), in id order."""
+        last = None
+        while True:
+            with self.database.connect() as connection:
+                ids = customer_ids(connection, after=last, limit=chunk)
+                loaded = load(connection, ids, event_seq)
+            if not ids:
+                return
+            for cid in ids:
+                item = loaded.get(cid)
+                if item is not None and not isinstance(item.customer, Rejected):
+                    yield item.customer
+            last = ids[-1]
 
     def close(self) -> None:
         self.database.dispose()
@@ -163,13 +204,22 @@ class Store:
             raise NotFoundError(f"customer {customer_id!r}: not in the store")
         if isinstance(loaded.customer, Rejected):
             raise RecordError(loaded.customer.problems)
-        (result,) = self.engine.evaluate_held([loaded.customer], as_of,
-                                              {customer_id: lifecycle.held(known, as_of)})
+        (result,) = self.judge(as_of, self._latest_run_seq()).evaluate_held(
+            [loaded.customer], as_of, {customer_id: lifecycle.held(known, as_of)})
         if isinstance(result, Rejected):
             raise RecordError(result.problems)
         recs = [r.to_dict() for r in result.recommendations]
         self.transaction(lambda c: lifecycle.remember(c, customer_id, recs))
         return result
+
+    def _latest_run_seq(self) -> int | None:
+        """The history the latest finished run read: a decision asked for between runs is
+        judged within that run's population (None: no run yet, the whole history)."""
+        from .schema import runs
+
+        with self.database.connect() as connection:
+            return connection.execute(sa.select(runs.c.event_seq).where(
+                runs.c.status == "finished").order_by(runs.c.id.desc()).limit(1)).scalar()
 
     def record_outcome(self, rec_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """`done` / `dismissed` / `snoozed` for a recommendation (see `lifecycle`)."""
