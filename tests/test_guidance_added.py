@@ -77,3 +77,20 @@ def test_the_added_guidance_counts_as_encoded() -> None:
     assert "expectations/forewarn-delay" in rows["LOY-13"]
     assert "loyalty/ask-true-friend-advice" in rows["CRM-06"]
     assert rows["LOY-05"]  # the pyramid, from the population issue
+
+
+def test_a_retried_win_back_is_not_the_same_message_twice(core_engine: Engine) -> None:
+    """Won back by up to three monthly contacts: each differs from the one before (rotating
+    variants, `KEY.2`), for the general win-back and the switching-cost offer alike."""
+    for reason, action in (("other", "win_back"), ("price", "lower_switching_cost")):
+        for locale in ("en", "zh"):
+            first_events = [{"type": "purchase", "at": "2026-05-01", "amount": 900},
+                            {"type": "churn", "at": "2026-09-01", "reason": reason}]
+            customer = {"id": f"W-{reason}-{locale}", "locale": locale, "events": first_events}
+            first = core_engine.evaluate(customer, "2026-10-01").recommendation(action)
+            tried = dict(customer, events=[*first_events, {
+                "type": "contact", "at": "2026-10-01", "direction": "outbound",
+                "action": action}])
+            again = core_engine.evaluate(tried, "2026-11-02").recommendation(action)
+            assert first is not None and again is not None, (reason, locale)
+            assert first.script != again.script, (reason, locale)
