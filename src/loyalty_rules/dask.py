@@ -92,35 +92,14 @@ def _evaluate_partition(items: Iterable[Any], recipe: EngineRecipe, as_of: dt.da
 
 def _reduce_partition(items: Iterable[Any], as_of: dt.date, zone: Any) -> list[Any]:
     """A bag partition reduced for the population: one `Reduced` per item, in order."""
-    from .engine.populating import _reduce
+    from .engine.populating import REJECTED, _reduce
 
     items = list(items)
-    sent = [i for i in items if not isinstance(i, Rejected)]
-    answers = iter(_reduce(sent, as_of, zone))
-    return [(True, None, None, None) if isinstance(i, Rejected) else next(answers)
-            for i in items]
+    answers = iter(_reduce([i for i in items if not isinstance(i, Rejected)], as_of, zone))
+    return [REJECTED if isinstance(i, Rejected) else next(answers) for i in items]
 
 
 # -- the client side ------------------------------------------------------------------------
-
-def _tally(as_of: dt.date, parameters: Any) -> tuple[Any, Any, Any]:
-    from .io.seen import SeenIds
-    from .population.model import Tally, _parameters
-
-    p = _parameters(parameters)
-    return p, Tally(as_of, p.sample_size), SeenIds()
-
-
-def _fold(reduced: Iterable[Any], as_of: dt.date, parameters: Any) -> Any:
-    """The population from reduced records in input order (as `population_parallel`)."""
-    from .engine.populating import _count
-    from .population.model import Population
-
-    p, tally, seen = _tally(as_of, parameters)
-    for item in reduced:
-        _count(tally, seen, item)
-    return Population.from_tally(tally, p)
-
 
 def population_bag(customers: Any, as_of: dt.date | str, parameters: Any = None, *,
                    zone: Any = dt.timezone.utc) -> Any:
@@ -128,9 +107,11 @@ def population_bag(customers: Any, as_of: dt.date | str, parameters: Any = None,
     `Population.from_customers` computes it on the same records in the bag's order: the
     workers reduce their partitions, the client folds the results. Pass it on with
     ``Engine(population=...)``: `evaluate_bag` sends it to every worker with the engine."""
+    from .engine.populating import fold
+
     day = as_date(as_of)
-    reduced = customers.map_partitions(_reduce_partition, day, zone).compute()
-    return _fold(reduced, day, parameters)
+    return fold(customers.map_partitions(_reduce_partition, day, zone).compute(), day,
+                parameters)
 
 
 def population_on_dask(records: Iterable[Any], as_of: dt.date, parameters: Any = None, *,
@@ -139,31 +120,14 @@ def population_on_dask(records: Iterable[Any], as_of: dt.date, parameters: Any =
     """The population pass of ``evaluate --executor dask``: `records` as from
     `parallel.read_records`, reduced by the cluster's workers in batches (at most two per
     worker thread in flight), folded by the client in input order."""
-    from .engine.populating import _count, _reduce
-    from .population.model import Population
+    from .engine.populating import _reduce, fold, reduced_in_order
 
-    p, tally, seen = _tally(as_of, parameters)
-    limit = max(2 * (sum(client.nthreads().values()) or 1), 1)
-    queue: collections.deque[tuple[list[Any], Any]] = collections.deque()
+    def submit(sent: list[Any]) -> Any:
+        return client.submit(_reduce, sent, as_of, zone, pure=False)
 
-    def finish() -> None:
-        items, future = queue.popleft()
-        answers = iter(future.result() if future is not None else ())
-        for item in items:
-            _count(tally, seen, (True, None, None, None) if isinstance(item, Rejected)
-                   else next(answers))
-            if on_record is not None:
-                on_record()
-
-    for items in _batches(records, batch):
-        sent = [i for i in items if not isinstance(i, Rejected)]
-        future = client.submit(_reduce, sent, as_of, zone, pure=False) if sent else None
-        queue.append((items, future))
-        while len(queue) >= limit:
-            finish()
-    while queue:
-        finish()
-    return Population.from_tally(tally, p)
+    in_flight = 2 * (sum(client.nthreads().values()) or 1)
+    return fold(reduced_in_order(records, submit, in_flight, on_record, batch), as_of,
+                parameters)
 
 
 def evaluate_bag(customers: Any, as_of: dt.date | str, *, engine: Engine | None = None,

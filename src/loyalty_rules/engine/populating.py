@@ -1,5 +1,6 @@
 """The population pass over several processes: workers parse the records and reduce each
-customer to its `Purchases`; the parent counts them into one `Tally` in input order.
+customer to its `Purchases`; the parent counts them into one `Tally` in input order
+(`reduced_in_order`, then `fold`: the Dask pass in `loyalty_rules.dask` uses both too).
 
 The result is the population one process computes (`Population.from_customers`) on the same
 input, record for record: the parent applies `read_customers`' rule that the first of two
@@ -12,8 +13,8 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from ..facts.models import Customer
@@ -26,6 +27,8 @@ from .parallel import Lifeline, RawLine, _context, _parse, guard_worker
 BATCH = 1000
 #: one record as it comes back from a worker: rejected, or an id, where it was read, purchases
 Reduced = tuple[bool, str | None, tuple[str, int] | None, Purchases | None]
+#: a rejected record, reduced
+REJECTED: Reduced = (True, None, None, None)
 
 
 def _reduce(items: list[Any], as_of: dt.date, zone: Any = dt.timezone.utc) -> list[Reduced]:
@@ -34,7 +37,7 @@ def _reduce(items: list[Any], as_of: dt.date, zone: Any = dt.timezone.utc) -> li
     for item in items:
         parsed = _parse(item, zone)
         if isinstance(parsed, Rejected):
-            out.append((True, None, None, None))
+            out.append(REJECTED)
             continue
         where = (item.file, item.line) if isinstance(item, RawLine) else parsed.source
         out.append((False, parsed.id, where, Purchases.of(parsed, as_of)))
@@ -52,6 +55,43 @@ def _count(tally: Tally, seen: SeenIds, reduced: Reduced) -> None:
         tally.add(cid, bought)
 
 
+def fold(reduced: Iterable[Reduced], as_of: dt.date,
+         parameters: PopulationParameters | Mapping[str, Any] | None) -> Population:
+    """The population from reduced records in input order: what one process computes."""
+    p = _parameters(parameters)
+    tally = Tally(as_of, p.sample_size)
+    seen = SeenIds()
+    for item in reduced:
+        _count(tally, seen, item)
+    return Population.from_tally(tally, p)
+
+
+def reduced_in_order(records: Iterable[Any], submit: Callable[[list[Any]], Any],
+                     in_flight: int, on_record: Callable[[], None] | None = None,
+                     batch: int = BATCH) -> Iterator[Reduced]:
+    """Every record reduced, in input order: batches of `batch` go to `submit` (a pool's or a
+    Dask client's: it returns a future of `_reduce`'s list), at most `in_flight` at a time;
+    rejections read in the parent keep their place."""
+    queue: collections.deque[tuple[list[Any], Any]] = collections.deque()
+
+    def finish() -> Iterator[Reduced]:
+        items, future = queue.popleft()
+        answers = iter(future.result() if future is not None else ())
+        for item in items:
+            yield REJECTED if isinstance(item, Rejected) else next(answers)
+            if on_record is not None:
+                on_record()
+
+    iterator = iter(records)
+    while items := list(itertools.islice(iterator, batch)):
+        sent = [i for i in items if not isinstance(i, Rejected)]
+        queue.append((items, submit(sent) if sent else None))
+        while len(queue) >= max(in_flight, 1):
+            yield from finish()
+    while queue:
+        yield from finish()
+
+
 def population_parallel(records: Iterable[Customer | Rejected | RawLine | Mapping[str, Any]],
                         as_of: dt.date,
                         parameters: PopulationParameters | Mapping[str, Any] | None,
@@ -61,53 +101,10 @@ def population_parallel(records: Iterable[Customer | Rejected | RawLine | Mappin
 
     `records` as from `parallel.read_records` (raw JSON Lines are parsed in the workers).
     """
-    p = _parameters(parameters)
-    tally = Tally(as_of, p.sample_size)
-    seen = SeenIds()
-    iterator = iter(records)
-
-    def batches() -> Iterable[list[Any]]:
-        while batch := list(itertools.islice(iterator, BATCH)):
-            yield batch
-
-    queue: collections.deque[tuple[list[Any], Future[list[Reduced]]]] = collections.deque()
     context = _context()
     lifeline = Lifeline(context)  # the workers end with this process, however it ends
     with lifeline, ProcessPoolExecutor(workers, mp_context=context, initializer=guard_worker,
                                        initargs=(lifeline.read,)) as pool:
-        def finish() -> None:
-            items, future = queue.popleft()
-            for reduced in future.result():
-                _count(tally, seen, reduced)
-                if on_record is not None:
-                    on_record()
-
-        for batch in batches():
-            passed = [(True, None, None, None) if isinstance(i, Rejected) else None
-                      for i in batch]
-            sent = [i for i in batch if not isinstance(i, Rejected)]
-            future = pool.submit(_reduce, sent, as_of, zone)
-            if any(passed):  # keep input order: rejections read in the parent stay in place
-                future = _with_rejections(future, passed)
-            queue.append((batch, future))
-            while len(queue) >= 2 * workers:
-                finish()
-        while queue:
-            finish()
-    return Population.from_tally(tally, p)
-
-
-def _with_rejections(future: Future[list[Reduced]], passed: list[Reduced | None]
-                     ) -> Future[list[Reduced]]:
-    merged: Future[list[Reduced]] = Future()
-
-    def done(inner: Future[list[Reduced]]) -> None:
-        try:
-            answers = iter(inner.result())
-        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on it
-            merged.set_exception(exc)
-            return
-        merged.set_result([p if p is not None else next(answers) for p in passed])
-
-    future.add_done_callback(done)
-    return merged
+        return fold(reduced_in_order(records, lambda sent: pool.submit(_reduce, sent, as_of,
+                                                                       zone),
+                                     2 * workers, on_record), as_of, parameters)
