@@ -146,20 +146,16 @@ def _request(out: Candidates, i: dict[str, Any], v: dict[str, Any]) -> None:
     if i.get("industry_norm") is None and deliverable is not None:
         rec("expectations/industry-norm-unknown", "tell_industry_norm", 70,
             {"deliverable": deliverable, "unit": unit}, script="tell_industry_norm_general")
-    if personality == "dominant" and _num(deliverable) and deliverable > 0 and lower is True:
-        rec("expectations/dominant-under-promise", "under_promise", 90,
-            {"promise": commitment(deliverable, DOMINANT_MARGIN), "unit": unit})
-    if personality == "dominant" and _num(deliverable) and deliverable > 0 and lower is False:
-        rec("expectations/dominant-under-promise-amount", "under_promise", 90,
-            {"promise": commitment(deliverable, DOMINANT_MARGIN, False), "unit": unit},
-            script="under_promise_amount")
-    if personality == "analytical" and _num(deliverable) and deliverable > 0 and lower is True:
-        rec("expectations/analytical-honest-reasons", "honest_reasons", 90,
-            {"promise": commitment(deliverable, ANALYTICAL_MARGIN), "unit": unit})
-    if personality == "analytical" and _num(deliverable) and deliverable > 0 and lower is False:
-        rec("expectations/analytical-honest-reasons-amount", "honest_reasons", 90,
-            {"promise": commitment(deliverable, ANALYTICAL_MARGIN, False), "unit": unit},
-            script="honest_reasons_amount")
+    for kind, margin, key, action in (
+            ("dominant", DOMINANT_MARGIN, "expectations/dominant-under-promise", "under_promise"),
+            ("analytical", ANALYTICAL_MARGIN, "expectations/analytical-honest-reasons",
+             "honest_reasons")):
+        if personality == kind and _num(deliverable) and deliverable > 0 and lower is True:
+            rec(key, action, 90, {"promise": commitment(deliverable, margin), "unit": unit})
+        if personality == kind and _num(deliverable) and deliverable > 0 and lower is False:
+            rec(f"{key}-amount", action, 90,  # a discount: lowered, said as an amount
+                {"promise": commitment(deliverable, margin, False), "unit": unit},
+                script=f"{action}_amount")
     if personality == "social":
         rec("expectations/social-main-expectation", "meet_main_expectation", 90,
             {"deliverable": deliverable, "unit": unit})

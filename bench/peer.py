@@ -54,20 +54,10 @@ def contract(decision: dict[str, Any], profile_values: dict[str, Any],
         guidance, reads, order = tables[f"{rec.ruleset}/{rec.rule}"]
         item = items[rec.id]
         fact = base if item is None else dict(base, **{item.kind: item.values})
-        params = rec.params
-        shaped = {"id": rec.id, "action": rec.action, "ruleset": rec.ruleset,
-                  "rule": rec.rule, "guidance": guidance, "priority": rec.priority,
-                  "role": rec.role, "channel": rec.channel, "due": rec.due.isoformat()}
-        if rec.overdue is not None:
-            shaped["overdue"] = rec.overdue
-        shaped["trigger"] = rec.trigger
-        if rec.conversation:
-            shaped["conversation"] = rec.conversation
-        if rec.includes:
-            shaped["includes"] = list(rec.includes)
-        shaped.update({"params": {k: params[k] for k in order if k in params},
-                       "script": rec.script,
-                       "explanation": {n: _field(fact, n) for n in reads}})
+        shaped = rec.to_dict()  # the contract's keys in order; three filled as the engine does
+        shaped["guidance"] = guidance
+        shaped["params"] = {k: rec.params[k] for k in order if k in rec.params}
+        shaped["explanation"] = {n: _field(fact, n) for n in reads}
         recommendations.append(shaped)
     return {"customer_id": decision["customer_id"], "as_of": decision["as_of"],
             "profile": decision["profile"], "recommendations": recommendations,
