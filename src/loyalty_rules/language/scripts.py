@@ -122,12 +122,17 @@ _COUNTED_UNIT = re.compile(r"\{(\w+)\} \{unit\}")
 
 def _singular(template: str, values: Mapping[str, Any]) -> str:
     """`{n} {unit}` with n == 1 and a plural English unit: the unit in the singular."""
+    unit = values.get("unit")
+    if not isinstance(unit, str):
+        return template
+    written = unit.strip().lower()
+    singular = SINGULAR.get(UNITS["en"].get(written, written))
+    if singular is None:
+        return template
+
     def one(match: re.Match[str]) -> str:
-        unit = values.get("unit")
-        if _number(values.get(match.group(1))) == 1 and isinstance(unit, str) and \
-                UNITS["en"].get(unit.strip().lower(), unit.strip().lower()) in SINGULAR:
-            plural = UNITS["en"].get(unit.strip().lower(), unit.strip().lower())
-            return f"{{{match.group(1)}}} {SINGULAR[plural]}"
+        if _number(values.get(match.group(1))) == 1:
+            return f"{{{match.group(1)}}} {singular}"
         return match.group(0)
     return _COUNTED_UNIT.sub(one, template)
 
